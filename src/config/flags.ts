@@ -1,0 +1,100 @@
+/**
+ * Every command-line flag, its environment variable, default and help text. The parser,
+ * `--help`, the README flag table test and the Helm chart's args test all read this table.
+ */
+
+export type FlagKind =
+  | { readonly type: 'string' }
+  | { readonly type: 'path' }
+  | { readonly type: 'boolean' }
+  | { readonly type: 'duration'; readonly minMs: number; readonly maxMs: number }
+  | { readonly type: 'integer'; readonly min: number; readonly max: number }
+  | { readonly type: 'enum'; readonly values: readonly string[] }
+  | { readonly type: 'listen-address' };
+
+export interface FlagSpec {
+  readonly name: string;
+  readonly kind: FlagKind;
+  readonly default: string;
+  readonly help: string;
+}
+
+const HOUR_MS = 3_600_000;
+
+export const FLAGS = [
+  {
+    name: 'web.listen-address',
+    kind: { type: 'listen-address' },
+    default: ':9839',
+    help: 'Address to listen on for HTTP, host:port; an empty host listens on all addresses.',
+  },
+  {
+    name: 'web.telemetry-path',
+    kind: { type: 'string' },
+    default: '/metrics',
+    help: 'Path under which to expose metrics.',
+  },
+  {
+    name: 'path.procfs',
+    kind: { type: 'path' },
+    default: '/proc',
+    help: 'procfs mount point; every /proc file the exporter reads hangs off it.',
+  },
+  {
+    name: 'sample.interval',
+    kind: { type: 'duration', minMs: 50, maxMs: HOUR_MS },
+    default: '1s',
+    help: 'How often the kernel is sampled (ss, /proc/net/tcp{,6}, /proc/net/netstat, sysctls).',
+  },
+  {
+    name: 'peak.window',
+    kind: { type: 'duration', minMs: 1000, maxMs: 24 * HOUR_MS },
+    default: '2m',
+    help: 'Window over which listenq_accept_queue_peak_length keeps the largest depth seen.',
+  },
+  {
+    name: 'source.timeout',
+    kind: { type: 'duration', minMs: 10, maxMs: 5 * 60_000 },
+    default: '2s',
+    help: 'Time limit for one run of any source (an ss process is killed when it passes it).',
+  },
+  {
+    name: 'ss.path',
+    kind: { type: 'path' },
+    default: 'ss',
+    help: 'The ss binary (iproute2); a bare name is looked up on PATH.',
+  },
+  {
+    name: 'collector.syn-queue',
+    kind: { type: 'boolean' },
+    default: 'true',
+    help: 'Count SYN_RECV sockets per listener (listenq_syn_queue_length); its cost grows with the number of connections.',
+  },
+  {
+    name: 'collector.syn-queue.interval',
+    kind: { type: 'duration', minMs: 50, maxMs: HOUR_MS },
+    default: '10s',
+    help: 'How often the SYN-queue collector runs; it runs as part of a sample, never more often than --sample.interval.',
+  },
+  {
+    name: 'log.level',
+    kind: { type: 'enum', values: ['debug', 'info', 'warn', 'error'] },
+    default: 'info',
+    help: 'Only log messages with the given severity or above.',
+  },
+  {
+    name: 'log.format',
+    kind: { type: 'enum', values: ['json', 'logfmt'] },
+    default: 'json',
+    help: 'Output format of log messages: json (one object per line) or logfmt (human-readable).',
+  },
+] as const satisfies readonly FlagSpec[];
+
+export type FlagName = (typeof FLAGS)[number]['name'];
+
+export const ENV_PREFIX = 'LISTENQ_';
+
+/** `web.listen-address` -> `LISTENQ_WEB_LISTEN_ADDRESS`. */
+export function envVarFor(flagName: string): string {
+  return ENV_PREFIX + flagName.toUpperCase().replace(/[.-]/g, '_');
+}

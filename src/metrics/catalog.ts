@@ -1,0 +1,181 @@
+/**
+ * The metric contract. Names, types, label names and HELP texts live here and only here:
+ * the collectors, the README metric table and the alert-rule drift tests all read this.
+ */
+
+export type MetricType = 'gauge' | 'counter';
+
+export interface MetricSpec {
+  readonly name: string;
+  readonly type: MetricType;
+  readonly help: string;
+  readonly labels: readonly string[];
+}
+
+/** Labels that identify one listening socket. `device` is omitted when the socket has none. */
+export const LISTENER_LABELS = ['family', 'address', 'port', 'device', 'slot'] as const;
+
+function spec(name: string, type: MetricType, labels: readonly string[], help: string): MetricSpec {
+  return { name, type, help, labels };
+}
+
+export const METRICS = {
+  acceptQueueLength: spec(
+    'listenq_accept_queue_length',
+    'gauge',
+    LISTENER_LABELS,
+    'Connections completed by the kernel and waiting for accept() on this listening socket, at the last sample (Recv-Q of a listener).',
+  ),
+  acceptQueueLimit: spec(
+    'listenq_accept_queue_limit',
+    'gauge',
+    LISTENER_LABELS,
+    'Effective accept-queue limit of this listening socket: min(listen() backlog, net.core.somaxconn) at listen() time (Send-Q of a listener). Absent when ss is unavailable. The kernel lets the queue reach limit+1.',
+  ),
+  acceptQueuePeakLength: spec(
+    'listenq_accept_queue_peak_length',
+    'gauge',
+    LISTENER_LABELS,
+    'Largest accept-queue length seen by the sampler in the last --peak.window.',
+  ),
+  acceptQueueFullSeconds: spec(
+    'listenq_accept_queue_full_seconds_total',
+    'counter',
+    LISTENER_LABELS,
+    'Seconds this listening socket was observed full (length > limit, the kernel\'s own test), estimated from samples.',
+  ),
+  synQueueLength: spec(
+    'listenq_syn_queue_length',
+    'gauge',
+    LISTENER_LABELS,
+    'Half-open connections (SYN_RECV) for this listener\'s address and port; for an SO_REUSEPORT group the total is reported on its lowest slot.',
+  ),
+  listeners: spec(
+    'listenq_listeners',
+    'gauge',
+    ['family'],
+    'Listening TCP sockets in this network namespace, by address family.',
+  ),
+  listenOverflows: spec(
+    'listenq_listen_overflows_total',
+    'counter',
+    [],
+    'Times a connection was dropped because a listener\'s accept queue was full (TcpExt ListenOverflows), for the whole network namespace.',
+  ),
+  listenDrops: spec(
+    'listenq_listen_drops_total',
+    'counter',
+    [],
+    'Connection requests dropped at a listener for any reason, overflows included (TcpExt ListenDrops), for the whole network namespace.',
+  ),
+  synQueueDrops: spec(
+    'listenq_syn_queue_drops_total',
+    'counter',
+    [],
+    'SYNs dropped because a SYN queue was full and syncookies were off (TcpExt TCPReqQFullDrop).',
+  ),
+  synQueueCookies: spec(
+    'listenq_syn_queue_cookies_total',
+    'counter',
+    [],
+    'SYNs answered with a syncookie because a SYN queue was full (TcpExt TCPReqQFullDoCookies).',
+  ),
+  syncookiesSent: spec(
+    'listenq_syncookies_sent_total',
+    'counter',
+    [],
+    'Syncookies sent (TcpExt SyncookiesSent).',
+  ),
+  syncookiesReceived: spec(
+    'listenq_syncookies_received_total',
+    'counter',
+    [],
+    'Valid syncookies received back (TcpExt SyncookiesRecv).',
+  ),
+  syncookiesFailed: spec(
+    'listenq_syncookies_failed_total',
+    'counter',
+    [],
+    'Syncookies received that failed validation (TcpExt SyncookiesFailed).',
+  ),
+  embryonicResets: spec(
+    'listenq_embryonic_resets_total',
+    'counter',
+    [],
+    'Resets sent for half-open connections, e.g. with tcp_abort_on_overflow=1 (TcpExt EmbryonicRsts).',
+  ),
+  somaxconn: spec(
+    'listenq_somaxconn',
+    'gauge',
+    [],
+    'net.core.somaxconn: the upper bound for any listen() backlog, applied when listen() is called.',
+  ),
+  maxSynBacklog: spec(
+    'listenq_max_syn_backlog',
+    'gauge',
+    [],
+    'net.ipv4.tcp_max_syn_backlog: bound on half-open connections per listener.',
+  ),
+  syncookiesMode: spec(
+    'listenq_syncookies_mode',
+    'gauge',
+    [],
+    'net.ipv4.tcp_syncookies: 0 off, 1 when a SYN queue overflows, 2 always.',
+  ),
+  abortOnOverflow: spec(
+    'listenq_abort_on_overflow',
+    'gauge',
+    [],
+    'net.ipv4.tcp_abort_on_overflow: 1 when a full accept queue answers with RST instead of dropping.',
+  ),
+  sourceUp: spec(
+    'listenq_source_up',
+    'gauge',
+    ['source'],
+    'Whether this data source succeeded at its last run (1) or failed (0).',
+  ),
+  sourceDuration: spec(
+    'listenq_source_duration_seconds',
+    'gauge',
+    ['source'],
+    'Time the last run of this data source took.',
+  ),
+  sourceErrors: spec(
+    'listenq_source_errors_total',
+    'counter',
+    ['source'],
+    'Failed runs of this data source since the exporter started.',
+  ),
+  sourceRejectedLines: spec(
+    'listenq_source_rejected_lines_total',
+    'counter',
+    ['source'],
+    'Lines of this data source\'s output that could not be parsed and were skipped.',
+  ),
+  lastSampleTimestamp: spec(
+    'listenq_last_sample_timestamp_seconds',
+    'gauge',
+    [],
+    'Unix time at which the snapshot served now was taken.',
+  ),
+  samples: spec(
+    'listenq_samples_total',
+    'counter',
+    [],
+    'Samples of the kernel taken since the exporter started.',
+  ),
+  buildInfo: spec(
+    'listenq_build_info',
+    'gauge',
+    ['version', 'nodejs'],
+    'Always 1; labels carry the exporter version and the Node.js version running it.',
+  ),
+  hostInfo: spec(
+    'listenq_host_info',
+    'gauge',
+    ['hostname', 'kernel', 'os'],
+    'Always 1; labels identify the host the exporter runs on. Absent if host identity could not be read at start.',
+  ),
+} as const satisfies Record<string, MetricSpec>;
+
+export type MetricKey = keyof typeof METRICS;

@@ -1,0 +1,106 @@
+/**
+ * Runs the built exporter (dist/main.js) inside a test namespace and reads its endpoints
+ * from inside that namespace (curl via nsenter), exactly as a sidecar's scraper would.
+ */
+import { fileURLToPath } from 'node:url';
+import { type ManagedProcess, type Netns, waitFor } from './netns.js';
+
+export const EXPORTER_MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+
+export interface RunningExporter {
+  readonly port: number;
+  readonly process: ManagedProcess;
+  get(path: string, headers?: Record<string, string>): Promise<HttpResult>;
+  metrics(): Promise<Sample[]>;
+  stop(): Promise<void>;
+}
+
+export interface HttpResult {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+export interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+let nextPort = 19000 + (process.pid % 500) * 2;
+
+export async function startExporter(
+  ns: Netns,
+  args: readonly string[] = [],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<RunningExporter> {
+  const port = nextPort++;
+  const proc = ns.start(
+    [process.execPath, EXPORTER_MAIN, `--web.listen-address=127.0.0.1:${port}`, '--sample.interval=100ms', ...args],
+    env,
+  );
+  const get = (path: string, headers: Record<string, string> = {}) => httpGet(ns, port, path, headers);
+  await waitFor(
+    'exporter /readyz',
+    async () => {
+      if (proc.child.exitCode !== null) throw new Error(`exporter exited: ${proc.stderr()}`);
+      const r = await get('/readyz');
+      return r.status === 200 ? true : undefined;
+    },
+    15_000,
+  );
+  return {
+    port,
+    process: proc,
+    get,
+    async metrics() {
+      const r = await get('/metrics');
+      if (r.status !== 200) throw new Error(`/metrics answered ${r.status}`);
+      return parseExposition(r.body);
+    },
+    stop: () => proc.stop(),
+  };
+}
+
+export async function httpGet(
+  ns: Netns,
+  port: number,
+  path: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+): Promise<HttpResult> {
+  const argv = ['curl', '-s', '-X', method, '-o', '-', '-w', '\n%{http_code} %{content_type}', '--max-time', '5'];
+  if (method === 'HEAD') argv.push('-I');
+  for (const [k, v] of Object.entries(headers)) argv.push('-H', `${k}: ${v}`);
+  argv.push(`http://127.0.0.1:${port}${path}`);
+  const out = await ns.run(argv);
+  const cut = out.lastIndexOf('\n');
+  const [code, ...ct] = out.slice(cut + 1).split(' ');
+  return { status: Number(code), contentType: ct.join(' '), body: out.slice(0, cut) };
+}
+
+/** Minimal Prometheus text-format reader for assertions. */
+export function parseExposition(text: string): Sample[] {
+  const out: Sample[] = [];
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)(?: \S+)?$/.exec(line);
+    if (!m) throw new Error(`unparseable exposition line: ${line}`);
+    const labels: Record<string, string> = {};
+    for (const lm of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) {
+      labels[lm[1]!] = lm[2]!.replace(/\\n/g, '\n').replace(/\\"/g, '"').replace(/\\\\/g, '\\');
+    }
+    out.push({ name: m[1]!, labels, value: Number(m[3]) });
+  }
+  return out;
+}
+
+export function pick(samples: readonly Sample[], name: string, labels: Record<string, string> = {}): Sample[] {
+  return samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
+}
+
+export function valueOf(samples: readonly Sample[], name: string, labels: Record<string, string> = {}): number | undefined {
+  const found = pick(samples, name, labels);
+  if (found.length > 1) throw new Error(`${name} ${JSON.stringify(labels)} matched ${found.length} series`);
+  return found[0]?.value;
+}

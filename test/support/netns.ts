@@ -1,0 +1,181 @@
+/**
+ * Real network namespaces for kernel tests. Each test gets its own namespace, so kernel
+ * counters start at zero and no other test or host socket interferes. Only the network
+ * namespace is entered (nsenter --net) so mounts stay as in production.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const execFileP = promisify(execFile);
+
+export const QUEUE_HELPER = fileURLToPath(new URL('./queue-helper.py', import.meta.url));
+
+export interface Netns {
+  readonly name: string;
+  /** argv prefix that runs a program inside the namespace. */
+  readonly enter: readonly string[];
+  run(argv: readonly string[]): Promise<string>;
+  start(argv: readonly string[], env?: NodeJS.ProcessEnv): ManagedProcess;
+  sysctl(key: string, value: string): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+export interface ManagedProcess {
+  readonly child: ChildProcess;
+  /** Resolves with the next stdout line. */
+  nextLine(timeoutMs?: number): Promise<string>;
+  stderr(): string;
+  stop(): Promise<void>;
+}
+
+export async function createNetns(prefix = 'lq-test'): Promise<Netns> {
+  const name = `${prefix}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  try {
+    await execFileP('ip', ['netns', 'add', name]);
+    await execFileP('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
+  } catch (err) {
+    throw new Error(
+      `cannot create network namespace ${name} (kernel tests need root and iproute2): ${String(err)}`,
+    );
+  }
+  const enter = ['nsenter', `--net=/run/netns/${name}`] as const;
+  const started = new Set<ManagedProcess>();
+  const ns: Netns = {
+    name,
+    enter,
+    async run(argv) {
+      const [cmd, ...args] = [...enter, ...argv];
+      const { stdout } = await execFileP(cmd!, args, { maxBuffer: 64 << 20 });
+      return stdout;
+    },
+    start(argv, env) {
+      const p = startProcess([...enter, ...argv], env);
+      started.add(p);
+      return p;
+    },
+    async sysctl(key, value) {
+      await ns.run(['sysctl', '-q', '-w', `${key}=${value}`]);
+    },
+    async destroy() {
+      await Promise.all([...started].map((p) => p.stop()));
+      await execFileP('ip', ['netns', 'del', name]).catch(() => undefined);
+    },
+  };
+  return ns;
+}
+
+export function startProcess(argv: readonly string[], env?: NodeJS.ProcessEnv): ManagedProcess {
+  const [cmd, ...args] = argv;
+  const child = spawn(cmd!, args, {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: env ?? process.env,
+  });
+  const lines: string[] = [];
+  const waiters: Array<(line: string) => void> = [];
+  let stderrText = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    if (stderrText.length < 1 << 20) stderrText += d.toString();
+  });
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    const w = waiters.shift();
+    if (w) w(line);
+    else lines.push(line);
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    child,
+    nextLine(timeoutMs = 10_000) {
+      const queued = lines.shift();
+      if (queued !== undefined) return Promise.resolve(queued);
+      return new Promise((resolve, reject) => {
+        const t = setTimeout(
+          () => reject(new Error(`no output from ${argv.join(' ')} in ${timeoutMs} ms; stderr: ${stderrText}`)),
+          timeoutMs,
+        );
+        waiters.push((line) => {
+          clearTimeout(t);
+          resolve(line);
+        });
+      });
+    },
+    stderr: () => stderrText,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const t = setTimeout(() => child.kill('SIGKILL'), 3000);
+        await exited;
+        clearTimeout(t);
+      }
+    },
+  };
+}
+
+export interface Listener {
+  readonly port: number;
+  readonly process: ManagedProcess;
+}
+
+export interface ListenOptions {
+  addr: string;
+  backlog: number;
+  port?: number;
+  reuseport?: number;
+  v6only?: 0 | 1;
+  device?: string;
+  relisten?: number;
+}
+
+/** A listener that never accepts, held by a helper process inside the namespace. */
+export async function listen(ns: Netns, o: ListenOptions): Promise<Listener> {
+  const argv = ['python3', QUEUE_HELPER, 'listen', '--addr', o.addr, '--backlog', String(o.backlog)];
+  if (o.port !== undefined) argv.push('--port', String(o.port));
+  if (o.reuseport) argv.push('--reuseport', String(o.reuseport));
+  if (o.v6only !== undefined) argv.push('--v6only', String(o.v6only));
+  if (o.device) argv.push('--device', o.device);
+  if (o.relisten !== undefined) argv.push('--relisten', String(o.relisten));
+  const p = ns.start(argv);
+  const first = JSON.parse(await p.nextLine()) as { port: number };
+  return { port: first.port, process: p };
+}
+
+/** COUNT client connections to addr:port, held open by a helper process. */
+export async function connectClients(ns: Netns, addr: string, port: number, count: number): Promise<ManagedProcess> {
+  const p = ns.start(['python3', QUEUE_HELPER, 'connect', '--addr', addr, '--port', String(port), '--count', String(count)]);
+  const line = await p.nextLine();
+  if (line !== 'ready') throw new Error(`connect helper said ${line}`);
+  return p;
+}
+
+/** Reads a TcpExt counter of the namespace straight from the kernel. */
+export async function tcpExtCounter(ns: Netns, field: string): Promise<number> {
+  const text = await ns.run(['cat', '/proc/net/netstat']);
+  const lines = text.split('\n').filter((l) => l.startsWith('TcpExt:'));
+  const names = lines[0]!.split(/\s+/);
+  const values = lines[1]!.split(/\s+/);
+  const i = names.indexOf(field);
+  if (i < 0) throw new Error(`no TcpExt field ${field}`);
+  return Number(values[i]);
+}
+
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 15_000,
+  stepMs = 100,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+}
