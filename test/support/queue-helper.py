@@ -4,7 +4,7 @@
 Node's net.Server accepts on its own, so it cannot keep a queue full; this helper can.
 
   queue-helper.py listen --addr 127.0.0.1 --port 8001 --backlog 4 [--reuseport 2] [--v6only 0|1]
-      [--device lo]
+      [--device lo] [--defer-accept SECONDS]
       Opens the listener(s), never accepts, prints one JSON line {"port": P, "sockets": K}
       and sleeps until killed or stdin closes.
   queue-helper.py connect --addr 127.0.0.1 --port 8001 --count 20
@@ -24,9 +24,12 @@ def family_of(addr):
     return socket.AF_INET6 if ":" in addr else socket.AF_INET
 
 
-def open_listener(addr, port, backlog, reuseport, v6only, device):
+def open_listener(addr, port, backlog, reuseport, v6only, device, defer_accept=0):
     fam = family_of(addr)
     s = socket.socket(fam, socket.SOCK_STREAM)
+    if defer_accept:
+        # Keeps handshakes without data in SYN_RECV: the way to show a SYN queue on loopback.
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_DEFER_ACCEPT, defer_accept)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     if reuseport:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
@@ -34,7 +37,8 @@ def open_listener(addr, port, backlog, reuseport, v6only, device):
         s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, v6only)
     if device:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, device.encode())
-    s.bind((addr, port))
+    # getaddrinfo resolves a "%scope" suffix into the scope id a link-local bind needs.
+    s.bind(socket.getaddrinfo(addr, port, fam, socket.SOCK_STREAM)[0][4])
     s.listen(backlog)
     return s
 
@@ -51,7 +55,7 @@ def cmd_listen(a):
     socks = []
     port = a.port
     for _ in range(max(1, a.reuseport)):
-        s = open_listener(a.addr, port, a.backlog, a.reuseport > 0, a.v6only, a.device)
+        s = open_listener(a.addr, port, a.backlog, a.reuseport > 0, a.v6only, a.device, a.defer_accept)
         port = s.getsockname()[1]
         socks.append(s)
     print(json.dumps({"port": port, "sockets": len(socks)}), flush=True)
@@ -126,6 +130,7 @@ def main():
     pl.add_argument("--v6only", type=int, default=None)
     pl.add_argument("--device", default=None)
     pl.add_argument("--relisten", type=int, default=None)
+    pl.add_argument("--defer-accept", type=int, default=0)
     pc = sub.add_parser("connect")
     pc.add_argument("--addr", required=True)
     pc.add_argument("--port", type=int, required=True)

@@ -1,0 +1,15 @@
+/** The exporter's configuration, parsed once at start and passed down. */
+export interface Config {
+  readonly listenHost: string;
+  readonly listenPort: number;
+  readonly telemetryPath: string;
+  readonly procfs: string;
+  readonly sampleIntervalMs: number;
+  readonly peakWindowMs: number;
+  readonly sourceTimeoutMs: number;
+  readonly ssPath: string;
+  readonly synQueueEnabled: boolean;
+  readonly synQueueIntervalMs: number;
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+  readonly logFormat: 'json' | 'logfmt';
+}

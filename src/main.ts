@@ -1,0 +1,124 @@
+#!/usr/bin/env node
+/**
+ * Entry point: parse the configuration once, start the sampler and the HTTP server, and
+ * shut down cleanly on SIGTERM/SIGINT (a second signal exits at once).
+ */
+import { ConfigError, parseArgs } from './config/parse-args.js';
+import { helpText } from './config/help.js';
+import { createLogger } from './log/logger.js';
+import { Exposition } from './metrics/exposition.js';
+import { Sampler } from './sampler/sampler.js';
+import { kernelSources } from './sampler/sources.js';
+import { buildServer } from './server/http-server.js';
+import { type HostInfo, readHostInfo } from './sources/host-info.js';
+import { VERSION } from './version.js';
+
+const EXIT_USAGE = 2;
+const HOST_INFO_TIMEOUT_MS = 5000;
+const SHUTDOWN_GRACE_MS = 5000;
+
+async function main(): Promise<void> {
+  let outcome;
+  try {
+    outcome = parseArgs(process.argv.slice(2), process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`listenq-exporter: ${err.message}\n`);
+      process.exit(EXIT_USAGE);
+    }
+    throw err;
+  }
+  if (outcome.kind === 'help') {
+    process.stdout.write(helpText(VERSION));
+    return;
+  }
+  if (outcome.kind === 'version') {
+    process.stdout.write(`listenq-exporter ${VERSION} (node ${process.version})\n`);
+    return;
+  }
+  const cfg = outcome.config;
+  const log = createLogger(cfg.logLevel, cfg.logFormat);
+
+  process.on('uncaughtException', (err) => {
+    log.fatal({ err }, 'uncaught exception; exiting so the supervisor restarts the exporter');
+    process.exit(1);
+  });
+  process.on('unhandledRejection', (err) => {
+    log.fatal({ err }, 'unhandled rejection; exiting so the supervisor restarts the exporter');
+    process.exit(1);
+  });
+
+  let host: HostInfo | undefined;
+  readHostInfo(HOST_INFO_TIMEOUT_MS)
+    .then((h) => {
+      host = h;
+    })
+    .catch((err: unknown) => log.warn({ err: String(err) }, 'host identity unavailable; listenq_host_info omitted'));
+
+  const sampler = new Sampler(
+    kernelSources(cfg),
+    {
+      intervalMs: cfg.sampleIntervalMs,
+      peakWindowMs: cfg.peakWindowMs,
+      synQueueEnabled: cfg.synQueueEnabled,
+      synQueueIntervalMs: cfg.synQueueIntervalMs,
+    },
+    log,
+  );
+  const exposition = new Exposition(() => sampler.latest(), { version: VERSION, host: () => host });
+  const server = buildServer({
+    telemetryPath: cfg.telemetryPath,
+    version: VERSION,
+    exposition,
+    ready: () => sampler.latest() !== undefined,
+    log,
+  });
+
+  sampler.start();
+  try {
+    await listen(server, cfg.listenHost, cfg.listenPort);
+  } catch (err) {
+    log.fatal({ err: String(err) }, `cannot listen on ${cfg.listenHost || '*'}:${cfg.listenPort}`);
+    await sampler.stop();
+    process.exit(1);
+  }
+  log.info(
+    { version: VERSION, address: `${cfg.listenHost || '*'}:${cfg.listenPort}`, interval_ms: cfg.sampleIntervalMs },
+    'listenq-exporter started',
+  );
+
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal; exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      log.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS);
+    force.unref();
+    void Promise.all([sampler.stop(), server.close()]).then(() => process.exit(0));
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+}
+
+/** An empty host means all addresses: IPv6 dual stack where the kernel has IPv6, else IPv4. */
+async function listen(server: ReturnType<typeof buildServer>, host: string, port: number): Promise<void> {
+  if (host !== '') {
+    await server.listen({ host, port });
+    return;
+  }
+  try {
+    await server.listen({ host: '::', port, ipv6Only: false });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EAFNOSUPPORT' && code !== 'EADDRNOTAVAIL') throw err;
+    await server.listen({ host: '0.0.0.0', port });
+  }
+}
+
+void main();

@@ -1,0 +1,52 @@
+/**
+ * Renders /metrics bodies. A body is rendered at most once per snapshot and format, then
+ * served from memory: concurrent scrapers share one render, and no scrape touches the
+ * kernel. Process metrics are therefore as fresh as the latest sample.
+ */
+import type { Registry, RegistryContentType } from 'prom-client';
+import type { Snapshot } from '../sampler/snapshot.js';
+import type { MetricKey } from './catalog.js';
+import { buildRegistry, type ExpositionFormat, snapshotPoints, type StaticInfo } from './registry.js';
+import type { Point } from './snapshot-metrics.js';
+
+export interface RenderedBody {
+  readonly body: string;
+  readonly contentType: string;
+}
+
+export class Exposition {
+  private points: { snap: Snapshot | undefined; values: Record<MetricKey, readonly Point[]> } | undefined;
+  private readonly registries: Record<ExpositionFormat, Registry<RegistryContentType>>;
+  private readonly cache = new Map<ExpositionFormat, { snap: Snapshot | undefined; body: Promise<string> }>();
+
+  constructor(
+    private readonly latest: () => Snapshot | undefined,
+    private readonly info: StaticInfo,
+  ) {
+    const pointsNow = () => this.pointsFor(this.latest());
+    this.registries = {
+      prometheus: buildRegistry('prometheus', pointsNow),
+      openmetrics: buildRegistry('openmetrics', pointsNow),
+    };
+  }
+
+  render(format: ExpositionFormat): Promise<RenderedBody> {
+    const snap = this.latest();
+    let entry = this.cache.get(format);
+    // Before the first sample there is nothing to share a render with.
+    if (!entry || entry.snap !== snap || snap === undefined) {
+      entry = { snap, body: this.registries[format].metrics() };
+      this.cache.set(format, entry);
+      entry.body.catch(() => this.cache.delete(format));
+    }
+    const contentType = this.registries[format].contentType;
+    return entry.body.then((body) => ({ body, contentType }));
+  }
+
+  private pointsFor(snap: Snapshot | undefined): Record<MetricKey, readonly Point[]> {
+    if (!this.points || this.points.snap !== snap || snap === undefined) {
+      this.points = { snap, values: snapshotPoints(snap, this.info) };
+    }
+    return this.points.values;
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * Builds a prom-client registry whose exporter metrics read the latest snapshot. One
+ * registry per exposition format, because prom-client renames counters in place when it
+ * renders OpenMetrics, so one metric object cannot serve both formats.
+ */
+import { collectDefaultMetrics, type LabelValues, Registry, type RegistryContentType } from 'prom-client';
+import type { Snapshot, TcpExtField } from '../sampler/snapshot.js';
+import type { SysctlName } from '../sources/sysctls.js';
+import type { HostInfo } from '../sources/host-info.js';
+import { METRICS, type MetricKey } from './catalog.js';
+import { type Point, snapshotMetric } from './snapshot-metrics.js';
+
+export type ExpositionFormat = 'prometheus' | 'openmetrics';
+
+export interface StaticInfo {
+  readonly version: string;
+  /** Resolved after start; undefined until then or if it failed. */
+  readonly host: () => HostInfo | undefined;
+}
+
+const TCPEXT_METRIC: Record<TcpExtField, MetricKey> = {
+  ListenOverflows: 'listenOverflows',
+  ListenDrops: 'listenDrops',
+  TCPReqQFullDrop: 'synQueueDrops',
+  TCPReqQFullDoCookies: 'synQueueCookies',
+  SyncookiesSent: 'syncookiesSent',
+  SyncookiesRecv: 'syncookiesReceived',
+  SyncookiesFailed: 'syncookiesFailed',
+  EmbryonicRsts: 'embryonicResets',
+};
+
+const SYSCTL_METRIC: Record<SysctlName, MetricKey> = {
+  somaxconn: 'somaxconn',
+  maxSynBacklog: 'maxSynBacklog',
+  syncookies: 'syncookiesMode',
+  abortOnOverflow: 'abortOnOverflow',
+};
+
+function listenerLabels(l: Snapshot['listeners'][number]): LabelValues<string> {
+  const labels: LabelValues<string> = { family: l.family, address: l.address, port: l.port, slot: l.slot };
+  if (l.device !== undefined) labels['device'] = l.device;
+  return labels;
+}
+
+/** The points of every exporter metric for one snapshot. */
+export function snapshotPoints(snap: Snapshot | undefined, info: StaticInfo): Record<MetricKey, readonly Point[]> {
+  const points = {} as Record<MetricKey, Point[]>;
+  for (const key of Object.keys(METRICS) as MetricKey[]) points[key] = [];
+  points.buildInfo.push({ labels: { version: info.version, nodejs: process.version }, value: 1 });
+  const host = info.host();
+  if (host) points.hostInfo.push({ labels: { hostname: host.hostname, kernel: host.kernel, os: host.os }, value: 1 });
+  if (!snap) return points;
+
+  const families = { ipv4: 0, ipv6: 0 };
+  for (const l of snap.listeners) {
+    const labels = listenerLabels(l);
+    families[l.family]++;
+    points.acceptQueueLength.push({ labels, value: l.depth });
+    if (l.limit !== undefined) points.acceptQueueLimit.push({ labels, value: l.limit });
+    points.acceptQueuePeakLength.push({ labels, value: l.peak });
+    points.acceptQueueFullSeconds.push({ labels, value: l.fullSeconds });
+    if (l.synRecv !== undefined) points.synQueueLength.push({ labels, value: l.synRecv });
+  }
+  // Only report a family whose source answered: a zero must mean "no listeners".
+  if (snap.sources.proc_net_tcp?.up || snap.sources.ss?.up) points.listeners.push({ labels: { family: 'ipv4' }, value: families.ipv4 });
+  if (snap.sources.proc_net_tcp6?.up || snap.sources.ss?.up) points.listeners.push({ labels: { family: 'ipv6' }, value: families.ipv6 });
+
+  for (const [field, key] of Object.entries(TCPEXT_METRIC) as Array<[TcpExtField, MetricKey]>) {
+    const v = snap.tcpExt?.[field];
+    if (v !== undefined) points[key].push({ labels: {}, value: v });
+  }
+  for (const [name, key] of Object.entries(SYSCTL_METRIC) as Array<[SysctlName, MetricKey]>) {
+    const v = snap.sysctls[name];
+    if (v !== undefined) points[key].push({ labels: {}, value: v });
+  }
+  for (const [source, s] of Object.entries(snap.sources)) {
+    const labels = { source };
+    points.sourceUp.push({ labels, value: s.up ? 1 : 0 });
+    points.sourceDuration.push({ labels, value: s.durationSeconds });
+    points.sourceErrors.push({ labels, value: s.errorsTotal });
+    points.sourceRejectedLines.push({ labels, value: s.rejectedLinesTotal });
+  }
+  points.lastSampleTimestamp.push({ labels: {}, value: snap.timestampSeconds });
+  points.samples.push({ labels: {}, value: snap.samplesTotal });
+  return points;
+}
+
+export function buildRegistry(
+  format: ExpositionFormat,
+  latest: () => Record<MetricKey, readonly Point[]>,
+): Registry<RegistryContentType> {
+  const registry = new Registry<RegistryContentType>();
+  registry.setContentType(format === 'openmetrics' ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE);
+  for (const key of Object.keys(METRICS) as MetricKey[]) {
+    registry.registerMetric(snapshotMetric(METRICS[key], () => latest()[key]));
+  }
+  collectDefaultMetrics({ register: registry });
+  return registry;
+}

@@ -1,0 +1,176 @@
+/**
+ * The sampling loop: every interval, read all sources (in parallel, each bounded by its
+ * timeout), merge them into one immutable snapshot and publish it. Never two samples at
+ * once; a sample that overruns the interval delays the next instead of queueing more.
+ */
+import type { Logger } from 'pino';
+import type { ListenerRecord } from '../sources/listener-record.js';
+import type { ParseResult } from '../sources/parse-result.js';
+import type { SocketEndpoint } from '../sources/ss-listeners.js';
+import type { SysctlValues } from '../sources/sysctls.js';
+import { groupKey, joinListeners } from './join-listeners.js';
+import { PeakTracker } from './peak-tracker.js';
+import { SlotAllocator } from './slot-allocator.js';
+import type { ListenerSample, Snapshot, SourceName, SourceStatus, TcpExtField } from './snapshot.js';
+import { TCPEXT_FIELDS } from './snapshot.js';
+import { SourceHealth } from './source-health.js';
+import type { KernelSources } from './sources.js';
+import { attributeSynRecv } from './syn-attribution.js';
+
+export interface SamplerOptions {
+  readonly intervalMs: number;
+  readonly peakWindowMs: number;
+  readonly synQueueEnabled: boolean;
+  readonly synQueueIntervalMs: number;
+}
+
+interface Timed<T> {
+  readonly result?: T;
+  readonly error?: Error;
+  readonly seconds: number;
+}
+
+async function timed<T>(run: () => Promise<T>): Promise<Timed<T>> {
+  const start = performance.now();
+  try {
+    const result = await run();
+    return { result, seconds: (performance.now() - start) / 1000 };
+  } catch (err) {
+    return { error: err instanceof Error ? err : new Error(String(err)), seconds: (performance.now() - start) / 1000 };
+  }
+}
+
+export class Sampler {
+  private readonly slots = new SlotAllocator();
+  private readonly peaks: PeakTracker;
+  private readonly health: SourceHealth;
+  private readonly knownDevices = new Map<number, string>();
+  private synRecv: { readonly at: number; readonly endpoints?: readonly SocketEndpoint[] } | undefined;
+  private snapshot: Snapshot | undefined;
+  private samplesTotal = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+  private readonly listeners: Array<(s: Snapshot) => void> = [];
+
+  constructor(
+    private readonly sources: KernelSources,
+    private readonly opts: SamplerOptions,
+    private readonly log: Logger,
+  ) {
+    this.peaks = new PeakTracker(opts.peakWindowMs, 2 * opts.intervalMs);
+    this.health = new SourceHealth(log);
+  }
+
+  latest(): Snapshot | undefined {
+    return this.snapshot;
+  }
+
+  onSnapshot(cb: (s: Snapshot) => void): void {
+    this.listeners.push(cb);
+  }
+
+  start(): void {
+    const loop = () => {
+      if (this.stopped) return;
+      const started = performance.now();
+      this.running = this.sampleOnce()
+        .then(() => undefined)
+        .catch((err: unknown) => this.log.error({ err }, 'sample failed'))
+        .finally(() => {
+          this.running = undefined;
+          if (this.stopped) return;
+          const wait = Math.max(0, this.opts.intervalMs - (performance.now() - started));
+          this.timer = setTimeout(loop, wait);
+        });
+    };
+    loop();
+  }
+
+  /** Stops the loop and waits for a sample in flight. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  async sampleOnce(): Promise<Snapshot> {
+    const nowMs = performance.now();
+    const synDue =
+      this.opts.synQueueEnabled && (this.synRecv === undefined || nowMs - this.synRecv.at >= this.opts.synQueueIntervalMs);
+    // ss is a child process: start it first so the /proc reads overlap with it.
+    const ssP = timed(() => this.sources.ssListeners());
+    const synP = synDue ? timed(() => this.sources.synRecv()) : undefined;
+    const tcp = await timed(() => this.sources.procTcp());
+    const tcp6 = await timed(() => this.sources.procTcp6());
+    const [ss, netstat, sysctls, syn] = await Promise.all([
+      ssP,
+      timed(() => this.sources.netstat()),
+      timed(() => this.sources.sysctls()),
+      synP,
+    ]);
+
+    this.health.record('ss', ss);
+    this.health.record('proc_net_tcp', tcp);
+    this.health.record('proc_net_tcp6', tcp6);
+    this.health.record('netstat', netstat);
+    const sysctlError = sysctls.result && sysctls.result.failed.length > 0 ? new Error(sysctls.result.failed.join('; ')) : undefined;
+    this.health.record('sysctl', sysctlError ? { ...sysctls, error: sysctlError, result: sysctls.result } : sysctls);
+    if (syn) {
+      this.health.record('syn_recv', syn);
+      this.synRecv = { at: nowMs, ...(syn.result ? { endpoints: syn.result.records } : {}) };
+    }
+
+    for (const r of ss.result?.records ?? []) if (r.device !== undefined) this.knownDevices.set(r.inode, r.device);
+    const proc = [...(tcp.result?.records ?? []), ...(tcp6.result?.records ?? [])];
+    const joined = joinListeners(ss.result?.records, proc, this.knownDevices);
+    const listeners = this.buildListeners(joined, performance.now());
+
+    const tcpExt = netstat.result ? pickTcpExt(netstat.result) : undefined;
+    const sourceStatus: Partial<Record<SourceName, SourceStatus>> = {};
+    for (const name of this.health.names()) sourceStatus[name] = this.health.status(name);
+
+    this.samplesTotal++;
+    const snap: Snapshot = Object.freeze({
+      seq: this.samplesTotal,
+      timestampSeconds: Date.now() / 1000,
+      listeners: Object.freeze(listeners),
+      ...(tcpExt ? { tcpExt: Object.freeze(tcpExt) } : {}),
+      sysctls: Object.freeze({ ...(sysctls.result?.values ?? {}) } as SysctlValues),
+      sources: Object.freeze(sourceStatus),
+      samplesTotal: this.samplesTotal,
+    });
+    this.snapshot = snap;
+    for (const cb of this.listeners) cb(snap);
+    return snap;
+  }
+
+  private buildListeners(joined: readonly ListenerRecord[], nowMs: number): ListenerSample[] {
+    const present = new Set(joined.map((r) => r.inode));
+    const slotByInode = this.slots.update(joined.map((r) => ({ inode: r.inode, group: groupKey(r) })));
+    this.peaks.retain(present);
+    for (const inode of this.knownDevices.keys()) if (!present.has(inode)) this.knownDevices.delete(inode);
+
+    const withSlots = joined.map((r) => ({ ...r, slot: slotByInode.get(r.inode)! }));
+    const synCounts = this.synRecv?.endpoints ? attributeSynRecv(withSlots, this.synRecv.endpoints) : undefined;
+    return withSlots.map((r) => {
+      const { peak, fullSeconds } = this.peaks.observe(r.inode, nowMs, r.depth, r.limit);
+      const sample: ListenerSample = {
+        ...r,
+        peak,
+        fullSeconds,
+        ...(synCounts ? { synRecv: synCounts.get(r.inode) ?? 0 } : {}),
+      };
+      return Object.freeze(sample);
+    });
+  }
+}
+
+function pickTcpExt(parsed: ParseResult<{ group: string; name: string; value: number }>): Partial<Record<TcpExtField, number>> {
+  const out: Partial<Record<TcpExtField, number>> = {};
+  const wanted = new Set<string>(TCPEXT_FIELDS);
+  for (const c of parsed.records) {
+    if (c.group === 'TcpExt' && wanted.has(c.name)) out[c.name as TcpExtField] = c.value;
+  }
+  return out;
+}

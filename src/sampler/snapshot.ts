@@ -1,0 +1,53 @@
+/** What one sample publishes. Snapshots are frozen: collectors only read them. */
+import type { Family } from '../net/ip-address.js';
+import type { SysctlValues } from '../sources/sysctls.js';
+
+export const SOURCES = ['ss', 'proc_net_tcp', 'proc_net_tcp6', 'netstat', 'sysctl', 'syn_recv'] as const;
+export type SourceName = (typeof SOURCES)[number];
+
+export interface ListenerSample {
+  readonly family: Family;
+  readonly address: string;
+  readonly port: number;
+  readonly device?: string;
+  /** Position within the sockets sharing family/address/port/device; stable while it lives. */
+  readonly slot: number;
+  readonly inode: number;
+  readonly depth: number;
+  readonly limit?: number;
+  readonly peak: number;
+  readonly fullSeconds: number;
+  readonly synRecv?: number;
+}
+
+export interface SourceStatus {
+  readonly up: boolean;
+  readonly durationSeconds: number;
+  readonly errorsTotal: number;
+  readonly rejectedLinesTotal: number;
+}
+
+/** TcpExt counters exported, by kernel field name. */
+export const TCPEXT_FIELDS = [
+  'ListenOverflows',
+  'ListenDrops',
+  'TCPReqQFullDrop',
+  'TCPReqQFullDoCookies',
+  'SyncookiesSent',
+  'SyncookiesRecv',
+  'SyncookiesFailed',
+  'EmbryonicRsts',
+] as const;
+export type TcpExtField = (typeof TCPEXT_FIELDS)[number];
+
+export interface Snapshot {
+  readonly seq: number;
+  readonly timestampSeconds: number;
+  readonly listeners: readonly ListenerSample[];
+  /** Absent when /proc/net/netstat could not be read at this sample. */
+  readonly tcpExt?: Readonly<Partial<Record<TcpExtField, number>>>;
+  readonly sysctls: Readonly<SysctlValues>;
+  /** Only the sources that are enabled. */
+  readonly sources: Readonly<Partial<Record<SourceName, SourceStatus>>>;
+  readonly samplesTotal: number;
+}

@@ -1,0 +1,62 @@
+/**
+ * The HTTP face: /metrics (Prometheus text, or OpenMetrics when the scraper asks for it),
+ * a landing page, liveness and readiness. Scrapes read rendered snapshots only.
+ */
+import Fastify, { LogController } from 'fastify';
+import type { Logger } from 'pino';
+import type { Exposition } from '../metrics/exposition.js';
+import type { ExpositionFormat } from '../metrics/registry.js';
+import { landingPage } from './landing-page.js';
+
+export interface ServerOptions {
+  readonly telemetryPath: string;
+  readonly version: string;
+  readonly exposition: Exposition;
+  readonly ready: () => boolean;
+  readonly log: Logger;
+}
+
+/** OpenMetrics only when the Accept header names it, as Prometheus does when it prefers it. */
+export function negotiateFormat(accept: string | undefined): ExpositionFormat {
+  return accept !== undefined && /application\/openmetrics-text/i.test(accept) ? 'openmetrics' : 'prometheus';
+}
+
+export function buildServer(o: ServerOptions) {
+  const app = Fastify({
+    loggerInstance: o.log,
+    // A line per scrape is noise at any level; failures are logged by the error handler.
+    logController: new LogController({ disableRequestLogging: true }),
+    // Scrapers send small requests; anything large or slow is not a scraper.
+    bodyLimit: 1024,
+    requestTimeout: 30_000,
+    connectionTimeout: 30_000,
+    return503OnClosing: true,
+  });
+
+  const landing = landingPage(o.version, o.telemetryPath);
+
+  app.get(o.telemetryPath, async (req, reply) => {
+    const rendered = await o.exposition.render(negotiateFormat(req.headers.accept));
+    return reply.header('content-type', rendered.contentType).send(rendered.body);
+  });
+  app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(landing));
+  app.get('/healthz', async (_req, reply) => reply.type('text/plain; charset=utf-8').send('ok\n'));
+  app.get('/readyz', async (_req, reply) => {
+    const ready = o.ready();
+    return reply
+      .code(ready ? 200 : 503)
+      .type('text/plain; charset=utf-8')
+      .send(ready ? 'ready\n' : 'waiting for the first sample\n');
+  });
+  app.setNotFoundHandler((_req, reply) => {
+    void reply.code(404).type('text/plain; charset=utf-8').send('not found\n');
+  });
+  app.setErrorHandler((err, req, reply) => {
+    const e = err as { statusCode?: number; message?: string };
+    const status = e.statusCode ?? 500;
+    if (status >= 500) o.log.error({ err, url: req.url }, 'request failed');
+    // Never echo the request back: a fixed text per status class.
+    void reply.code(status).type('text/plain; charset=utf-8').send(status >= 500 ? 'internal error\n' : 'bad request\n');
+  });
+  return app;
+}

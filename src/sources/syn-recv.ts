@@ -1,0 +1,31 @@
+/**
+ * `ss -tnH state syn-recv`: one line per half-open connection. Only the local address and
+ * port matter: they say which listener the request belongs to. Its cost follows the
+ * number of connections (the kernel walks the established hash), hence its own interval.
+ */
+import type { ParseResult } from './parse-result.js';
+import { runCommand } from './run-command.js';
+import { parseSsEndpoint, type SocketEndpoint } from './ss-listeners.js';
+
+export const SS_SYN_RECV_ARGS = ['-tnH', 'state', 'syn-recv'] as const;
+
+export function parseSsSynRecv(text: string): ParseResult<SocketEndpoint> {
+  const records: SocketEndpoint[] = [];
+  let rejected = 0;
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    const fields = line.trim().split(/\s+/);
+    if (fields[0] === 'SYN-RECV') fields.shift();
+    const local = fields.length >= 4 && /^\d+$/.test(fields[0]!) ? parseSsEndpoint(fields[2]!) : undefined;
+    if (!local) {
+      rejected++;
+      continue;
+    }
+    records.push(local);
+  }
+  return { records, rejected };
+}
+
+export async function readSsSynRecv(ssPath: string, timeoutMs: number): Promise<ParseResult<SocketEndpoint>> {
+  return parseSsSynRecv(await runCommand(ssPath, SS_SYN_RECV_ARGS, { timeoutMs }));
+}

@@ -1,0 +1,47 @@
+/** The namespace's sysctls that decide how listen queues behave. */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseCount } from './listener-record.js';
+import type { ParseResult } from './parse-result.js';
+
+export const SYSCTLS = {
+  somaxconn: 'net/core/somaxconn',
+  maxSynBacklog: 'net/ipv4/tcp_max_syn_backlog',
+  syncookies: 'net/ipv4/tcp_syncookies',
+  abortOnOverflow: 'net/ipv4/tcp_abort_on_overflow',
+} as const;
+
+export type SysctlName = keyof typeof SYSCTLS;
+export type SysctlValues = Partial<Record<SysctlName, number>>;
+
+/** A /proc/sys file holding one non-negative integer. */
+export function parseSysctlValue(text: string): ParseResult<number> {
+  const v = parseCount(text.trim());
+  return v === undefined ? { records: [], rejected: 1 } : { records: [v], rejected: 0 };
+}
+
+export interface SysctlReadResult {
+  readonly values: SysctlValues;
+  readonly rejected: number;
+  /** Sysctls that could not be read (missing file, permission). */
+  readonly failed: string[];
+}
+
+export async function readSysctls(procfs: string, timeoutMs: number): Promise<SysctlReadResult> {
+  const values: SysctlValues = {};
+  const failed: string[] = [];
+  let rejected = 0;
+  const signal = AbortSignal.timeout(timeoutMs);
+  await Promise.all(
+    (Object.entries(SYSCTLS) as Array<[SysctlName, string]>).map(async ([name, rel]) => {
+      try {
+        const parsed = parseSysctlValue(await readFile(join(procfs, 'sys', rel), { encoding: 'latin1', signal }));
+        rejected += parsed.rejected;
+        if (parsed.records[0] !== undefined) values[name] = parsed.records[0];
+      } catch (err) {
+        failed.push(`${rel}: ${(err as Error).message}`);
+      }
+    }),
+  );
+  return { values, rejected, failed };
+}
