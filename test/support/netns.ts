@@ -3,7 +3,7 @@
  * counters start at zero and no other test or host socket interferes. Only the network
  * namespace is entered (nsenter --net) so mounts stay as in production.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,12 @@ import { promisify } from 'node:util';
 const execFileP = promisify(execFile);
 
 export const QUEUE_HELPER = fileURLToPath(new URL('./queue-helper.py', import.meta.url));
+
+/** Absolute, so a test can run a program inside with a PATH that lacks tools. */
+const NSENTER = execFileSync('sh', ['-c', 'command -v nsenter'], { encoding: 'utf8' }).trim();
+
+/** The real interpreter: version-manager shims cost about a second per start. */
+export const PYTHON = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
 
 export interface Netns {
   readonly name: string;
@@ -41,7 +47,7 @@ export async function createNetns(prefix = 'lq-test'): Promise<Netns> {
       `cannot create network namespace ${name} (kernel tests need root and iproute2): ${String(err)}`,
     );
   }
-  const enter = ['nsenter', `--net=/run/netns/${name}`] as const;
+  const enter = [NSENTER, `--net=/run/netns/${name}`] as const;
   const started = new Set<ManagedProcess>();
   const ns: Netns = {
     name,
@@ -84,7 +90,13 @@ export function startProcess(argv: readonly string[], env?: NodeJS.ProcessEnv): 
     if (w) w(line);
     else lines.push(line);
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.on('error', (err) => {
+    stderrText += `spawn failed: ${err.message}\n`;
+  });
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.once('error', () => resolve());
+  });
   return {
     child,
     nextLine(timeoutMs = 10_000) {
@@ -126,16 +138,18 @@ export interface ListenOptions {
   v6only?: 0 | 1;
   device?: string;
   relisten?: number;
+  deferAccept?: number;
 }
 
 /** A listener that never accepts, held by a helper process inside the namespace. */
 export async function listen(ns: Netns, o: ListenOptions): Promise<Listener> {
-  const argv = ['python3', QUEUE_HELPER, 'listen', '--addr', o.addr, '--backlog', String(o.backlog)];
+  const argv = [PYTHON, QUEUE_HELPER, 'listen', '--addr', o.addr, '--backlog', String(o.backlog)];
   if (o.port !== undefined) argv.push('--port', String(o.port));
   if (o.reuseport) argv.push('--reuseport', String(o.reuseport));
   if (o.v6only !== undefined) argv.push('--v6only', String(o.v6only));
   if (o.device) argv.push('--device', o.device);
   if (o.relisten !== undefined) argv.push('--relisten', String(o.relisten));
+  if (o.deferAccept) argv.push('--defer-accept', String(o.deferAccept));
   const p = ns.start(argv);
   const first = JSON.parse(await p.nextLine()) as { port: number };
   return { port: first.port, process: p };
@@ -143,7 +157,7 @@ export async function listen(ns: Netns, o: ListenOptions): Promise<Listener> {
 
 /** COUNT client connections to addr:port, held open by a helper process. */
 export async function connectClients(ns: Netns, addr: string, port: number, count: number): Promise<ManagedProcess> {
-  const p = ns.start(['python3', QUEUE_HELPER, 'connect', '--addr', addr, '--port', String(port), '--count', String(count)]);
+  const p = ns.start([PYTHON, QUEUE_HELPER, 'connect', '--addr', addr, '--port', String(port), '--count', String(count)]);
   const line = await p.nextLine();
   if (line !== 'ready') throw new Error(`connect helper said ${line}`);
   return p;

@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { joinListeners } from '../../src/sampler/join-listeners.js';
+import { PeakTracker } from '../../src/sampler/peak-tracker.js';
+import { SlotAllocator } from '../../src/sampler/slot-allocator.js';
+import { attributeSynRecv } from '../../src/sampler/syn-attribution.js';
+import type { ListenerRecord } from '../../src/sources/listener-record.js';
+
+describe('PeakTracker', () => {
+  it('keeps the largest depth within the window and forgets it after', () => {
+    const p = new PeakTracker(10_000, 2000);
+    expect(p.observe(1, 0, 3, 10).peak).toBe(3);
+    expect(p.observe(1, 1000, 9, 10).peak).toBe(9);
+    expect(p.observe(1, 2000, 2, 10).peak).toBe(9);
+    expect(p.observe(1, 10_999, 1, 10).peak).toBe(9);
+    expect(p.observe(1, 11_001, 1, 10).peak).toBe(2);
+    expect(p.observe(1, 12_001, 0, 10).peak).toBe(1);
+  });
+
+  it('counts time full only when depth exceeds the limit, capped per gap', () => {
+    const p = new PeakTracker(60_000, 2000);
+    p.observe(1, 0, 5, 4); // first sight: no interval to credit
+    expect(p.observe(1, 1000, 5, 4).fullSeconds).toBe(1);
+    expect(p.observe(1, 2000, 4, 4).fullSeconds).toBe(1); // depth == limit is not full
+    expect(p.observe(1, 3000, 5, undefined).fullSeconds).toBe(1); // unknown limit: cannot judge
+    expect(p.observe(1, 63_000, 5, 4).fullSeconds).toBe(3); // a 60 s stall credits at most 2 s
+  });
+
+  it('never goes backwards when the monotonic clock repeats a value', () => {
+    const p = new PeakTracker(60_000, 2000);
+    p.observe(1, 1000, 5, 4);
+    expect(p.observe(1, 500, 5, 4).fullSeconds).toBe(0);
+  });
+
+  it('forgets sockets that are gone', () => {
+    const p = new PeakTracker(60_000, 2000);
+    p.observe(1, 0, 9, 4);
+    p.retain(new Set());
+    expect(p.observe(1, 1, 0, 4).peak).toBe(0);
+  });
+});
+
+describe('SlotAllocator', () => {
+  it('gives sockets in a group distinct slots that stay while they live', () => {
+    const s = new SlotAllocator();
+    let slots = s.update([
+      { inode: 20, group: 'g' },
+      { inode: 10, group: 'g' },
+      { inode: 30, group: 'h' },
+    ]);
+    expect([slots.get(10), slots.get(20), slots.get(30)]).toEqual([0, 1, 0]);
+    slots = s.update([
+      { inode: 20, group: 'g' },
+      { inode: 30, group: 'h' },
+    ]);
+    expect(slots.get(20)).toBe(1);
+    expect(slots.has(10)).toBe(false);
+    slots = s.update([
+      { inode: 20, group: 'g' },
+      { inode: 40, group: 'g' },
+    ]);
+    expect([slots.get(20), slots.get(40)]).toEqual([1, 0]);
+  });
+});
+
+describe('joinListeners', () => {
+  const ss: ListenerRecord = { family: 'ipv4', address: '0.0.0.0', port: 80, device: 'lo', depth: 3, limit: 4, inode: 1 };
+  const proc: ListenerRecord = { family: 'ipv4', address: '0.0.0.0', port: 80, depth: 2, inode: 1 };
+  const procOnly: ListenerRecord = { family: 'ipv6', address: '::', port: 81, depth: 1, inode: 2 };
+
+  it('prefers ss for depth and limit and adds sockets only /proc saw', () => {
+    expect(joinListeners([ss], [proc, procOnly], new Map())).toEqual([ss, procOnly]);
+  });
+
+  it('keeps a known device while ss is down', () => {
+    expect(joinListeners(undefined, [proc], new Map([[1, 'lo']]))).toEqual([{ ...proc, device: 'lo' }]);
+  });
+});
+
+describe('attributeSynRecv', () => {
+  const t = (inode: number, family: 'ipv4' | 'ipv6', address: string, port: number, slot = 0, device?: string) => ({
+    inode,
+    family,
+    address,
+    port,
+    slot,
+    ...(device ? { device } : {}),
+  });
+
+  it('matches exact addresses first, then the wildcard of the family', () => {
+    const targets = [t(1, 'ipv4', '0.0.0.0', 80), t(2, 'ipv4', '127.0.0.1', 80), t(3, 'ipv6', '::', 80)];
+    const counts = attributeSynRecv(targets, [
+      { family: 'ipv4', address: '127.0.0.1', port: 80 },
+      { family: 'ipv4', address: '10.1.2.3', port: 80 },
+      { family: 'ipv6', address: '::ffff:127.0.0.1', port: 80 },
+      { family: 'ipv6', address: '::1', port: 81 },
+    ]);
+    expect([...counts.entries()].sort()).toEqual([
+      [1, 1],
+      [2, 1],
+      [3, 1],
+    ]);
+  });
+
+  it('gives an SO_REUSEPORT group its total on the lowest slot', () => {
+    const counts = attributeSynRecv([t(7, 'ipv4', '0.0.0.0', 80, 1), t(8, 'ipv4', '0.0.0.0', 80, 0)], [
+      { family: 'ipv4', address: '127.0.0.1', port: 80 },
+      { family: 'ipv4', address: '127.0.0.1', port: 80 },
+    ]);
+    expect([...counts.entries()]).toEqual([[8, 2]]);
+  });
+});
