@@ -1,0 +1,39 @@
+/** The exporter's layers wired in-process, for tests that need no namespace of their own. */
+import { pino } from 'pino';
+import type { Config } from '../../src/config/config.js';
+import { parseArgs } from '../../src/config/parse-args.js';
+import { Exposition } from '../../src/metrics/exposition.js';
+import { Sampler } from '../../src/sampler/sampler.js';
+import { kernelSources } from '../../src/sampler/sources.js';
+import { buildServer } from '../../src/server/http-server.js';
+
+export const silentLog = pino({ level: 'silent' });
+
+export function configFrom(args: string[]): Config {
+  const o = parseArgs(args, {});
+  if (o.kind !== 'run') throw new Error('expected a run configuration');
+  return o.config;
+}
+
+export function wire(args: string[] = []) {
+  const cfg = configFrom(args);
+  const sampler = new Sampler(
+    kernelSources(cfg),
+    {
+      intervalMs: cfg.sampleIntervalMs,
+      peakWindowMs: cfg.peakWindowMs,
+      synQueueEnabled: cfg.synQueueEnabled,
+      synQueueIntervalMs: cfg.synQueueIntervalMs,
+    },
+    silentLog,
+  );
+  const exposition = new Exposition(() => sampler.latest(), { version: '0.0.0-test', host: () => undefined });
+  const app = buildServer({
+    telemetryPath: cfg.telemetryPath,
+    version: '0.0.0-test',
+    exposition,
+    ready: () => sampler.latest() !== undefined,
+    log: silentLog,
+  });
+  return { cfg, sampler, exposition, app };
+}
