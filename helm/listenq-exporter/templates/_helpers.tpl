@@ -1,0 +1,99 @@
+{{/* Names and labels, as `helm create` makes them. */}}
+{{- define "listenq-exporter.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "listenq-exporter.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "listenq-exporter.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "listenq-exporter.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "listenq-exporter.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "listenq-exporter.labels" -}}
+helm.sh/chart: {{ include "listenq-exporter.chart" . }}
+{{ include "listenq-exporter.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{- define "listenq-exporter.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "listenq-exporter.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/* The port name is fixed and at most 15 characters; "metrics" would clash with an app's own
+port when the exporter is a sidecar. */}}
+{{- define "listenq-exporter.portName" -}}
+listenq-metrics
+{{- end }}
+
+{{- define "listenq-exporter.image" -}}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion) }}
+{{- end }}
+{{- end }}
+
+{{/* Flags after the chart's own settings: hostProc decides --path.procfs. */}}
+{{- define "listenq-exporter.effectiveFlags" -}}
+{{- $flags := deepCopy (.Values.flags | default dict) }}
+{{- if and (eq .Values.mode "daemonset") .Values.daemonset.hostProc.enabled }}
+{{- $given := index $flags "path.procfs" | default "" }}
+{{- if and $given (ne (toString $given) .Values.daemonset.hostProc.mountPath) }}
+{{- fail (printf "flags.path.procfs (%v) contradicts daemonset.hostProc.mountPath (%s); set only one" $given .Values.daemonset.hostProc.mountPath) }}
+{{- end }}
+{{- $_ := set $flags "path.procfs" .Values.daemonset.hostProc.mountPath }}
+{{- end }}
+{{- toJson $flags }}
+{{- end }}
+
+{{/* The exporter's port: the one in --web.listen-address, else the exporter default. */}}
+{{- define "listenq-exporter.port" -}}
+{{- $flags := include "listenq-exporter.effectiveFlags" . | fromJson }}
+{{- $addr := index $flags "web.listen-address" | default ":9839" | toString }}
+{{- $port := regexFind ":[0-9]+$" $addr | trimPrefix ":" }}
+{{- if not $port }}
+{{- fail (printf "flags.web.listen-address %q must end in :PORT" $addr) }}
+{{- end }}
+{{- $port }}
+{{- end }}
+
+{{- define "listenq-exporter.telemetryPath" -}}
+{{- $flags := include "listenq-exporter.effectiveFlags" . | fromJson }}
+{{- index $flags "web.telemetry-path" | default "/metrics" }}
+{{- end }}
+
+{{/* One `--name=value` per set flag, in key order. null and "" mean "not set". Whole numbers
+are printed as integers (YAML numbers arrive as floats, which would print as 1e+06). */}}
+{{- define "listenq-exporter.args" -}}
+{{- $flags := include "listenq-exporter.effectiveFlags" . | fromJson }}
+{{- range $name := keys $flags | sortAlpha }}
+{{- $v := index $flags $name }}
+{{- if not (or (kindIs "invalid" $v) (and (kindIs "string" $v) (eq $v ""))) }}
+{{- if and (kindIs "float64" $v) (eq (float64 (int64 $v)) $v) }}
+{{- $v = int64 $v }}
+{{- end }}
+- {{ printf "--%s=%v" $name $v | quote }}
+{{- end }}
+{{- end }}
+{{- end }}
