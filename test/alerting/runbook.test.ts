@@ -1,0 +1,77 @@
+/**
+ * docs/alerts-runbook.md (pasted into README.md under "## Alerts and runbook"): one `###`
+ * entry per alert whose GitHub anchor is what the alert's runbook_url points at, quoting the
+ * alert's current expression and `for`, with the hand checks the issue asks for.
+ */
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ALERTS, runbookUrl } from '../../scripts/alerting/alerts.js';
+import { alertingRule } from '../../scripts/alerting/prometheus-rules.js';
+import { githubAnchor, readRepoFile, repoPath } from '../support/alerting.js';
+
+const RUNBOOK = 'docs/alerts-runbook.md';
+const doc = readRepoFile(RUNBOOK);
+
+/** `### Heading` -> the text up to the next heading of level 3 or higher. */
+function sections(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const parts = text.split(/^### /m).slice(1);
+  for (const p of parts) {
+    const nl = p.indexOf('\n');
+    out.set(p.slice(0, nl).trim(), p.slice(nl + 1).split(/^#{1,3} /m)[0]!);
+  }
+  return out;
+}
+
+/** Markdown wraps long lines; compare expressions with whitespace collapsed. */
+const squash = (s: string): string => s.replace(/\s+/g, ' ');
+
+const entries = sections(doc);
+
+describe('alerts runbook', () => {
+  it('has exactly one ### entry per alert, and nothing else at that level', () => {
+    expect([...entries.keys()].sort()).toEqual(ALERTS.map((a) => a.name).sort());
+    expect(doc.match(/^### /gm)?.length).toBe(ALERTS.length);
+    expect(doc).not.toMatch(/^#{1,2} /m); // it is pasted under a ## heading
+  });
+
+  it('gives each entry the anchor its runbook_url points at', () => {
+    for (const a of ALERTS) {
+      const anchor = runbookUrl(a).split('#')[1];
+      expect(githubAnchor(a.name)).toBe(anchor);
+      // In-document links (the overview table) use the same anchors.
+      expect(doc).toContain(`](#${anchor})`);
+    }
+  });
+
+  it('quotes each alert expression and for period as shipped, so thresholds are justified against the real rule', () => {
+    for (const a of ALERTS) {
+      const rule = alertingRule(a);
+      const text = squash(entries.get(a.name)!);
+      expect(text, a.name).toContain(squash(`\`${rule.expr}\``));
+      expect(text, a.name).toContain(`holds for ${rule.for}`);
+      expect(text, a.name).toMatch(/\*\*Why [^*]+\.\*\*/);
+    }
+  });
+
+  it('says what each alert means, how to confirm it by hand and how to fix it', () => {
+    for (const a of ALERTS) {
+      const text = entries.get(a.name)!;
+      for (const part of ['**Meaning.**', '**Confirm.**', '**Fixes.**']) expect(text, `${a.name} ${part}`).toContain(part);
+    }
+    // The kernel-side alerts are confirmed with ss and nstat, as the issue asks.
+    for (const a of ALERTS.filter((x) => x.group !== 'listenq-exporter.exporter')) {
+      expect(entries.get(a.name), a.name).toMatch(/ss -tn|nstat -az/);
+    }
+    for (const cmd of ['ss -tnl state listening', "nstat -az 'TcpExtListen*'"]) expect(doc).toContain(cmd);
+    for (const fix of ['backlog', 'somaxconn', 'accept workers', 'event loop', 'SO_REUSEPORT']) expect(doc).toContain(fix);
+  });
+
+  it('is present in README.md once pasted there, with every entry', () => {
+    const readme = repoPath('README.md');
+    if (!existsSync(readme)) return;
+    const text = readRepoFile('README.md');
+    if (!text.includes('## Alerts and runbook')) return; // not pasted yet
+    for (const a of ALERTS) expect(text, a.name).toContain(`### ${a.name}\n`);
+  });
+});
