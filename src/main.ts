@@ -59,6 +59,7 @@ async function main(): Promise<void> {
     kernelSources(cfg),
     {
       intervalMs: cfg.sampleIntervalMs,
+      fastIntervalMs: cfg.fastIntervalMs,
       peakWindowMs: cfg.peakWindowMs,
       synQueueEnabled: cfg.synQueueEnabled,
       synQueueIntervalMs: cfg.synQueueIntervalMs,

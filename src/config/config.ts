@@ -5,6 +5,7 @@ export interface Config {
   readonly telemetryPath: string;
   readonly procfs: string;
   readonly sampleIntervalMs: number;
+  readonly fastIntervalMs: number;
   readonly peakWindowMs: number;
   readonly sourceTimeoutMs: number;
   readonly ssPath: string;

@@ -47,6 +47,12 @@ export const FLAGS = [
     help: 'How often the kernel is sampled (ss, /proc/net/tcp{,6}, /proc/net/netstat, sysctls).',
   },
   {
+    name: 'sample.fast-interval',
+    kind: { type: 'duration', minMs: 0, maxMs: HOUR_MS },
+    default: '100ms',
+    help: 'Period of the cheap probe between samples that catches short bursts in peaks and full time; it reads /proc/net/snmp and re-reads the listener tables only when a connection arrived. 0s turns it off.',
+  },
+  {
     name: 'peak.window',
     kind: { type: 'duration', minMs: 1000, maxMs: 24 * HOUR_MS },
     default: '2m',

@@ -103,6 +103,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Pars
     telemetryPath: v('web.telemetry-path'),
     procfs: v('path.procfs'),
     sampleIntervalMs: v('sample.interval'),
+    fastIntervalMs: v('sample.fast-interval'),
     peakWindowMs: v('peak.window'),
     sourceTimeoutMs: v('source.timeout'),
     ssPath: v('ss.path'),

@@ -2,6 +2,13 @@
  * The sampling loop: every interval, read all sources (in parallel, each bounded by its
  * timeout), merge them into one immutable snapshot and publish it. Never two samples at
  * once; a sample that overruns the interval delays the next instead of queueing more.
+ *
+ * Between full samples a fast probe catches bursts shorter than the interval: it reads
+ * /proc/net/snmp's PassiveOpens (one small read) and only when that moved, or a queue was
+ * full at the last look, re-reads the listener tables (early-stop reads) to update peaks
+ * and full time. An accept queue can only grow when a handshake completes, and every
+ * completed handshake increments PassiveOpens, so skipping on an unchanged counter loses
+ * no growth. A probe that changed a peak, length or full time publishes a snapshot.
  */
 import type { Logger } from 'pino';
 import type { ListenerRecord } from '../sources/listener-record.js';
@@ -19,6 +26,8 @@ import { attributeSynRecv } from './syn-attribution.js';
 
 export interface SamplerOptions {
   readonly intervalMs: number;
+  /** Period of the cheap /proc probe between full samples; 0 turns it off. */
+  readonly fastIntervalMs: number;
   readonly peakWindowMs: number;
   readonly synQueueEnabled: boolean;
   readonly synQueueIntervalMs: number;
@@ -51,7 +60,11 @@ export class Sampler {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
-  private readonly listeners: Array<(s: Snapshot) => void> = [];
+  private lastFullStartMs: number | undefined;
+  /** Limits from the last full sample, for the fast path's "full" test. */
+  private limits = new Map<number, number>();
+  private lastPassiveOpens: number | undefined;
+  private anyFull = false;
 
   constructor(
     private readonly sources: KernelSources,
@@ -66,25 +79,39 @@ export class Sampler {
     return this.snapshot;
   }
 
-  onSnapshot(cb: (s: Snapshot) => void): void {
-    this.listeners.push(cb);
-  }
-
   start(): void {
-    const loop = () => {
+    const schedule = () => {
       if (this.stopped) return;
-      const started = performance.now();
-      this.running = this.sampleOnce()
-        .then(() => undefined)
-        .catch((err: unknown) => this.log.error({ err }, 'sample failed'))
-        .finally(() => {
-          this.running = undefined;
-          if (this.stopped) return;
-          const wait = Math.max(0, this.opts.intervalMs - (performance.now() - started));
-          this.timer = setTimeout(loop, wait);
-        });
+      const now = performance.now();
+      let next = (this.lastFullStartMs ?? now) + this.opts.intervalMs;
+      if (this.opts.fastIntervalMs > 0) next = Math.min(next, now + this.opts.fastIntervalMs);
+      this.timer = setTimeout(tick, Math.max(0, next - now));
     };
-    loop();
+    const tick = () => {
+      if (this.stopped) return;
+      const now = performance.now();
+      // 1 ms of slack: timers fire a little early or late, and a probe just before a full
+      // sample would be wasted work.
+      if (this.lastFullStartMs === undefined || now - this.lastFullStartMs >= this.opts.intervalMs - 1) {
+        this.lastFullStartMs = now;
+        this.running = this.sampleOnce()
+          .then(() => undefined)
+          .catch((err: unknown) => this.log.error({ err }, 'sample failed'))
+          .finally(() => {
+            this.running = undefined;
+            schedule();
+          });
+        return;
+      }
+      try {
+        this.probe(now);
+      } catch (err) {
+        // The next full sample reports the failing source; a probe only logs at debug.
+        this.log.debug({ err: String(err) }, 'fast probe failed');
+      }
+      schedule();
+    };
+    tick();
   }
 
   /** Stops the loop and waits for a sample in flight. */
@@ -132,7 +159,6 @@ export class Sampler {
 
     this.samplesTotal++;
     const snap: Snapshot = Object.freeze({
-      seq: this.samplesTotal,
       timestampSeconds: Date.now() / 1000,
       listeners: Object.freeze(listeners),
       ...(tcpExt ? { tcpExt: Object.freeze(tcpExt) } : {}),
@@ -141,12 +167,49 @@ export class Sampler {
       samplesTotal: this.samplesTotal,
     });
     this.snapshot = snap;
-    for (const cb of this.listeners) cb(snap);
     return snap;
+  }
+
+  /** The fast path; see the class comment. Returns whether it published a snapshot. */
+  probe(nowMs = performance.now()): boolean {
+    const snap = this.snapshot;
+    if (!snap) return false;
+    const opens = this.sources.passiveOpens();
+    if (opens !== undefined && opens === this.lastPassiveOpens && !this.anyFull) return false;
+    this.lastPassiveOpens = opens;
+
+    const current = new Map(snap.listeners.map((l) => [l.inode, l]));
+    const updated = new Map<number, ListenerSample>();
+    let anyFull = false;
+    for (const family of ['ipv4', 'ipv6'] as const) {
+      // A family with no listeners is not read: with no LISTEN row to stop at, the read
+      // would walk every connection of the host to reach the end of the file.
+      if (!snap.listeners.some((l) => l.family === family)) continue;
+      for (const r of this.sources.listenersNow(family).records) {
+        const before = current.get(r.inode);
+        // Sockets born since the last full sample wait for it: their identity needs ss.
+        if (!before) continue;
+        const limit = this.limits.get(r.inode);
+        if (limit !== undefined && r.depth > limit) anyFull = true;
+        const { peak, fullSeconds } = this.peaks.observe(r.inode, nowMs, r.depth, limit);
+        if (peak !== before.peak || fullSeconds !== before.fullSeconds || r.depth !== before.depth) {
+          updated.set(r.inode, Object.freeze({ ...before, depth: r.depth, peak, fullSeconds }));
+        }
+      }
+    }
+    this.anyFull = anyFull;
+    if (updated.size === 0) return false;
+    this.snapshot = Object.freeze({
+      ...snap,
+      listeners: Object.freeze(snap.listeners.map((l) => updated.get(l.inode) ?? l)),
+    });
+    return true;
   }
 
   private buildListeners(joined: readonly ListenerRecord[], nowMs: number): ListenerSample[] {
     const present = new Set(joined.map((r) => r.inode));
+    this.limits = new Map(joined.filter((r) => r.limit !== undefined).map((r) => [r.inode, r.limit!]));
+    this.anyFull = joined.some((r) => r.limit !== undefined && r.depth > r.limit);
     const slotByInode = this.slots.update(joined.map((r) => ({ inode: r.inode, group: groupKey(r) })));
     this.peaks.retain(present);
     for (const inode of this.knownDevices.keys()) if (!present.has(inode)) this.knownDevices.delete(inode);

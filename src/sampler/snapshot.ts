@@ -41,7 +41,6 @@ export const TCPEXT_FIELDS = [
 export type TcpExtField = (typeof TCPEXT_FIELDS)[number];
 
 export interface Snapshot {
-  readonly seq: number;
   readonly timestampSeconds: number;
   readonly listeners: readonly ListenerSample[];
   /** Absent when /proc/net/netstat could not be read at this sample. */

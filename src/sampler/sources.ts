@@ -6,11 +6,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/config.js';
+import type { Family } from '../net/ip-address.js';
 import type { ListenerRecord } from '../sources/listener-record.js';
 import { type KernelCounter, readNetstat } from '../sources/netstat.js';
 import type { ParseResult } from '../sources/parse-result.js';
 import { parseProcNetTcp, readListenSection } from '../sources/proc-net-tcp.js';
 import { readSsListeners, type SocketEndpoint } from '../sources/ss-listeners.js';
+import { readPassiveOpens } from '../sources/snmp.js';
 import { readSsSynRecv } from '../sources/syn-recv.js';
 import { readSysctls, type SysctlReadResult } from '../sources/sysctls.js';
 
@@ -21,6 +23,10 @@ export interface KernelSources {
   netstat(): Promise<ParseResult<KernelCounter>>;
   sysctls(): Promise<SysctlReadResult>;
   synRecv(): Promise<ParseResult<SocketEndpoint>>;
+  /** Fast path, synchronous and cheap: the PassiveOpens counter. */
+  passiveOpens(): number | undefined;
+  /** Fast path, synchronous: one family's listener table (early-stop read). */
+  listenersNow(family: Family): ParseResult<ListenerRecord>;
 }
 
 export function kernelSources(cfg: Config): KernelSources {
@@ -41,5 +47,7 @@ export function kernelSources(cfg: Config): KernelSources {
     netstat: () => readNetstat(net('netstat'), t),
     sysctls: () => readSysctls(cfg.procfs, t),
     synRecv: () => readSsSynRecv(cfg.ssPath, t),
+    passiveOpens: () => readPassiveOpens(net('snmp')),
+    listenersNow: (family) => parseProcNetTcp(readListenSection(net(family === 'ipv4' ? 'tcp' : 'tcp6'), t), family),
   };
 }

@@ -3,7 +3,7 @@
  * from inside that namespace (curl via nsenter), exactly as a sidecar's scraper would.
  */
 import { fileURLToPath } from 'node:url';
-import { type ManagedProcess, type Netns, waitFor } from './netns.js';
+import type { ManagedProcess, Netns } from './netns.js';
 
 export const EXPORTER_MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 
@@ -35,20 +35,21 @@ export async function startExporter(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<RunningExporter> {
   const port = nextPort++;
+  // Tests sample fast unless they choose an interval themselves.
+  const interval = args.some((a) => a.startsWith('--sample.interval')) ? [] : ['--sample.interval=100ms'];
   const proc = ns.start(
-    [process.execPath, EXPORTER_MAIN, `--web.listen-address=127.0.0.1:${port}`, '--sample.interval=100ms', ...args],
+    [process.execPath, EXPORTER_MAIN, `--web.listen-address=127.0.0.1:${port}`, ...interval, ...args],
     env,
   );
   const get = (path: string, headers: Record<string, string> = {}) => httpGet(ns, port, path, headers);
-  await waitFor(
-    'exporter /readyz',
-    async () => {
-      if (proc.child.exitCode !== null) throw new Error(`exporter exited: ${proc.stderr()}`);
-      const r = await get('/readyz');
-      return r.status === 200 ? true : undefined;
-    },
-    15_000,
-  );
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    if (proc.child.exitCode !== null) throw new Error(`exporter exited with ${proc.child.exitCode}: ${proc.stderr()}`);
+    const r = await get('/readyz').catch(() => undefined);
+    if (r?.status === 200) break;
+    if (Date.now() > deadline) throw new Error(`exporter not ready in 15 s: ${proc.stderr()}`);
+    await new Promise((res) => setTimeout(res, 100));
+  }
   return {
     port,
     process: proc,

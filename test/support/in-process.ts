@@ -21,6 +21,7 @@ export function wire(args: string[] = []) {
     kernelSources(cfg),
     {
       intervalMs: cfg.sampleIntervalMs,
+      fastIntervalMs: cfg.fastIntervalMs,
       peakWindowMs: cfg.peakWindowMs,
       synQueueEnabled: cfg.synQueueEnabled,
       synQueueIntervalMs: cfg.synQueueIntervalMs,

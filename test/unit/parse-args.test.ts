@@ -17,6 +17,7 @@ describe('parseArgs', () => {
       telemetryPath: '/metrics',
       procfs: '/proc',
       sampleIntervalMs: 1000,
+      fastIntervalMs: 100,
       peakWindowMs: 120_000,
       sourceTimeoutMs: 2000,
       ssPath: 'ss',

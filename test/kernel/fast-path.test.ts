@@ -1,0 +1,57 @@
+/**
+ * Bursts shorter than the sample interval: the fast probe between full samples must put
+ * them in the peak and in the full time.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startExporter, valueOf } from '../support/exporter.js';
+import { createNetns, type Netns, PYTHON, QUEUE_HELPER, waitFor } from '../support/netns.js';
+
+let ns: Netns;
+beforeEach(async () => {
+  ns = await createNetns();
+});
+afterEach(async () => {
+  await ns.destroy();
+});
+
+async function burstListener(delayMs: number, count: number) {
+  const p = ns.start([
+    PYTHON, QUEUE_HELPER, 'burst', '--addr', '127.0.0.1', '--backlog', '4',
+    '--hold-ms', '250', '--gap-ms', '400', '--count', String(count), '--delay-ms', String(delayMs),
+  ]);
+  const { port } = JSON.parse(await p.nextLine()) as { port: number };
+  return { port, p };
+}
+
+describe('fast path', () => {
+  it('catches a 250 ms burst between two full samples 1 hour apart', async () => {
+    const { port, p } = await burstListener(2500, 1);
+    // Full samples only at start: anything seen later came through the probe.
+    const exp = await startExporter(ns, ['--sample.interval=1h', '--sample.fast-interval=50ms']);
+    const sel = { port: String(port) };
+    const before = await exp.metrics();
+    expect(valueOf(before, 'listenq_accept_queue_peak_length', sel)).toBe(0);
+    expect(valueOf(before, 'listenq_accept_queue_limit', sel)).toBe(4);
+    const m = await waitFor('peak 5 from the probe', async () => {
+      const s = await exp.metrics();
+      return valueOf(s, 'listenq_accept_queue_peak_length', sel) === 5 ? s : undefined;
+    });
+    expect(valueOf(m, 'listenq_samples_total')).toBe(1);
+    await waitFor('burst done', async () => ((await p.nextLine(5000)).includes('done') ? true : undefined));
+    const after = await exp.metrics();
+    // Held full for ~250 ms: credited with roughly that, never more than the burst lasted.
+    const full = valueOf(after, 'listenq_accept_queue_full_seconds_total', sel)!;
+    expect(full).toBeGreaterThan(0.1);
+    expect(full).toBeLessThan(0.6);
+    expect(valueOf(after, 'listenq_accept_queue_length', sel)).toBe(0);
+    expect(valueOf(after, 'listenq_accept_queue_peak_length', sel)).toBe(5);
+  });
+
+  it('with the probe off, the same burst between samples goes unseen', async () => {
+    const { port } = await burstListener(2500, 1);
+    const exp = await startExporter(ns, ['--sample.interval=1h', '--sample.fast-interval=0s']);
+    await new Promise((r) => setTimeout(r, 3500));
+    const m = await exp.metrics();
+    expect(valueOf(m, 'listenq_accept_queue_peak_length', { port: String(port) })).toBe(0);
+  });
+});

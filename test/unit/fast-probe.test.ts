@@ -1,0 +1,72 @@
+/**
+ * The probe's skip rule, driven by scripted sources so the count of table reads can be
+ * checked exactly (the kernel tests prove the probe works on real sockets).
+ */
+import { describe, expect, it } from 'vitest';
+import { Sampler } from '../../src/sampler/sampler.js';
+import type { KernelSources } from '../../src/sampler/sources.js';
+import type { ListenerRecord } from '../../src/sources/listener-record.js';
+import { silentLog } from '../support/in-process.js';
+
+function scripted() {
+  const state = { opens: 100, depth: 0, tableReads: 0 };
+  const rec = (): ListenerRecord => ({ family: 'ipv4', address: '127.0.0.1', port: 80, depth: state.depth, limit: 4, inode: 7 });
+  const sources: KernelSources = {
+    ssListeners: async () => ({ records: [rec()], rejected: 0 }),
+    procTcp: async () => ({ records: [], rejected: 0 }),
+    procTcp6: async () => ({ records: [], rejected: 0 }),
+    netstat: async () => ({ records: [], rejected: 0 }),
+    sysctls: async () => ({ values: {}, rejected: 0, failed: [] }),
+    synRecv: async () => ({ records: [], rejected: 0 }),
+    passiveOpens: () => state.opens,
+    listenersNow: (family) => {
+      state.tableReads++;
+      const { limit: _limit, ...withoutLimit } = rec();
+      return { records: family === 'ipv4' ? [withoutLimit] : [], rejected: 0 };
+    },
+  };
+  const sampler = new Sampler(
+    sources,
+    { intervalMs: 1000, fastIntervalMs: 100, peakWindowMs: 60_000, synQueueEnabled: false, synQueueIntervalMs: 1000 },
+    silentLog,
+  );
+  return { state, sampler };
+}
+
+describe('fast probe', () => {
+  it('reads the listener tables only when PassiveOpens moved or a queue was full', async () => {
+    const { state, sampler } = scripted();
+    await sampler.sampleOnce();
+    expect(sampler.probe(1)).toBe(false); // first probe reads: no baseline yet
+    expect(state.tableReads).toBe(1);
+    sampler.probe(2);
+    sampler.probe(3);
+    expect(state.tableReads).toBe(1); // nothing arrived: skipped
+
+    state.opens = 105;
+    state.depth = 5;
+    expect(sampler.probe(4)).toBe(true);
+    expect(state.tableReads).toBe(2);
+    expect(sampler.latest()!.listeners[0]).toMatchObject({ depth: 5, peak: 5 });
+
+    // Full (5 > 4): keep looking even though nothing new arrives, to time the fullness.
+    expect(sampler.probe(104)).toBe(true);
+    expect(state.tableReads).toBe(3);
+    // Credited: 3 ms since the look before it became full (at 1), then 100 ms.
+    expect(sampler.latest()!.listeners[0]!.fullSeconds).toBeCloseTo(0.103, 6);
+
+    state.depth = 0; // drained by accept(): PassiveOpens does not move
+    expect(sampler.probe(204)).toBe(true);
+    expect(sampler.latest()!.listeners[0]).toMatchObject({ depth: 0, peak: 5 });
+    sampler.probe(304);
+    expect(state.tableReads).toBe(4); // not full any more and nothing arrived: skipped
+    expect(sampler.latest()!.samplesTotal).toBe(1); // probes are not samples
+  });
+
+  it('does not read a family that has no listeners', async () => {
+    const { state, sampler } = scripted();
+    await sampler.sampleOnce();
+    sampler.probe(1);
+    expect(state.tableReads).toBe(1); // ipv4 only
+  });
+});
