@@ -63,6 +63,7 @@ async function main(): Promise<void> {
       peakWindowMs: cfg.peakWindowMs,
       synQueueEnabled: cfg.synQueueEnabled,
       synQueueIntervalMs: cfg.synQueueIntervalMs,
+      maxListeners: cfg.maxListeners,
     },
     log,
   );

@@ -11,6 +11,9 @@ export interface Config {
   readonly ssPath: string;
   readonly synQueueEnabled: boolean;
   readonly synQueueIntervalMs: number;
+  readonly maxListeners: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
   readonly logFormat: 'json' | 'logfmt';
+  /** --web.config.file; absent: plain HTTP without auth. */
+  readonly webConfigFile?: string;
 }

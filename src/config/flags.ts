@@ -17,6 +17,8 @@ export interface FlagSpec {
   readonly kind: FlagKind;
   readonly default: string;
   readonly help: string;
+  /** An empty value means "not set" instead of being refused. */
+  readonly optional?: boolean;
 }
 
 const HOUR_MS = 3_600_000;
@@ -33,6 +35,13 @@ export const FLAGS = [
     kind: { type: 'string' },
     default: '/metrics',
     help: 'Path under which to expose metrics.',
+  },
+  {
+    name: 'web.config.file',
+    kind: { type: 'path' },
+    optional: true,
+    default: '',
+    help: 'Prometheus exporter-toolkit web config (YAML) enabling TLS, client certificates and basic auth; re-read when it or its certificate files change. Empty: plain HTTP, no auth.',
   },
   {
     name: 'path.procfs',
@@ -81,6 +90,12 @@ export const FLAGS = [
     kind: { type: 'duration', minMs: 50, maxMs: HOUR_MS },
     default: '10s',
     help: 'How often the SYN-queue collector runs; it runs as part of a sample, never more often than --sample.interval.',
+  },
+  {
+    name: 'max-listeners',
+    kind: { type: 'integer', min: 1, max: 1_000_000 },
+    default: '2000',
+    help: 'Most listening sockets exported (5 series each); beyond it the most loaded (highest peak fill) are kept and listenq_listeners_dropped says how many were left out.',
   },
   {
     name: 'log.level',

@@ -21,7 +21,10 @@ function convert(spec: FlagSpec, raw: string, origin: string): Value {
   switch (k.type) {
     case 'string':
     case 'path':
-      if (raw === '') throw bad('must not be empty');
+      if (raw === '') {
+        if (spec.optional) return raw;
+        throw bad('must not be empty');
+      }
       if (spec.name === 'web.telemetry-path' && !raw.startsWith('/')) throw bad('must start with /');
       return raw;
     case 'boolean':
@@ -109,8 +112,10 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Pars
     ssPath: v('ss.path'),
     synQueueEnabled: v('collector.syn-queue'),
     synQueueIntervalMs: v('collector.syn-queue.interval'),
+    maxListeners: v('max-listeners'),
     logLevel: v('log.level'),
     logFormat: v('log.format'),
+    ...(v<string>('web.config.file') !== '' ? { webConfigFile: v<string>('web.config.file') } : {}),
   };
   const reserved = ['/', '/healthz', '/readyz'];
   if (reserved.includes(config.telemetryPath)) {

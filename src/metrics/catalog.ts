@@ -56,6 +56,12 @@ export const METRICS = {
     ['family'],
     'Listening TCP sockets in this network namespace, by address family.',
   ),
+  listenersDropped: spec(
+    'listenq_listeners_dropped',
+    'gauge',
+    [],
+    'Listening sockets left out of the per-socket metrics at the last sample because there were more than --max-listeners (the least loaded are left out).',
+  ),
   listenOverflows: spec(
     'listenq_listen_overflows_total',
     'counter',

@@ -51,10 +51,8 @@ export function snapshotPoints(snap: Snapshot | undefined, info: StaticInfo): Re
   if (host) points.hostInfo.push({ labels: { hostname: host.hostname, kernel: host.kernel, os: host.os }, value: 1 });
   if (!snap) return points;
 
-  const families = { ipv4: 0, ipv6: 0 };
   for (const l of snap.listeners) {
     const labels = listenerLabels(l);
-    families[l.family]++;
     points.acceptQueueLength.push({ labels, value: l.depth });
     if (l.limit !== undefined) points.acceptQueueLimit.push({ labels, value: l.limit });
     points.acceptQueuePeakLength.push({ labels, value: l.peak });
@@ -62,8 +60,9 @@ export function snapshotPoints(snap: Snapshot | undefined, info: StaticInfo): Re
     if (l.synRecv !== undefined) points.synQueueLength.push({ labels, value: l.synRecv });
   }
   // Only report a family whose source answered: a zero must mean "no listeners".
-  if (snap.sources.proc_net_tcp?.up || snap.sources.ss?.up) points.listeners.push({ labels: { family: 'ipv4' }, value: families.ipv4 });
-  if (snap.sources.proc_net_tcp6?.up || snap.sources.ss?.up) points.listeners.push({ labels: { family: 'ipv6' }, value: families.ipv6 });
+  if (snap.sources.proc_net_tcp?.up || snap.sources.ss?.up) points.listeners.push({ labels: { family: 'ipv4' }, value: snap.listenerCounts.ipv4 });
+  if (snap.sources.proc_net_tcp6?.up || snap.sources.ss?.up) points.listeners.push({ labels: { family: 'ipv6' }, value: snap.listenerCounts.ipv6 });
+  points.listenersDropped.push({ labels: {}, value: snap.listenersDropped });
 
   for (const [field, key] of Object.entries(TCPEXT_METRIC) as Array<[TcpExtField, MetricKey]>) {
     const v = snap.tcpExt?.[field];

@@ -31,6 +31,8 @@ export interface SamplerOptions {
   readonly peakWindowMs: number;
   readonly synQueueEnabled: boolean;
   readonly synQueueIntervalMs: number;
+  /** Cardinality guard: most sockets published per snapshot. */
+  readonly maxListeners: number;
 }
 
 interface Timed<T> {
@@ -65,6 +67,7 @@ export class Sampler {
   private limits = new Map<number, number>();
   private lastPassiveOpens: number | undefined;
   private anyFull = false;
+  private lastCapWarningMs = -Infinity;
 
   constructor(
     private readonly sources: KernelSources,
@@ -151,7 +154,13 @@ export class Sampler {
     for (const r of ss.result?.records ?? []) if (r.device !== undefined) this.knownDevices.set(r.inode, r.device);
     const proc = [...(tcp.result?.records ?? []), ...(tcp6.result?.records ?? [])];
     const joined = joinListeners(ss.result?.records, proc, this.knownDevices);
-    const listeners = this.buildListeners(joined, performance.now());
+    const all = this.buildListeners(joined, performance.now());
+    const listeners = capListeners(all, this.opts.maxListeners);
+    const dropped = all.length - listeners.length;
+    if (dropped > 0 && performance.now() - this.lastCapWarningMs >= CAP_WARNING_EVERY_MS) {
+      this.lastCapWarningMs = performance.now();
+      this.log.warn({ listeners: all.length, max_listeners: this.opts.maxListeners, dropped }, 'more listening sockets than --max-listeners; the least loaded are not exported');
+    }
 
     const tcpExt = netstat.result ? pickTcpExt(netstat.result) : undefined;
     const sourceStatus: Partial<Record<SourceName, SourceStatus>> = {};
@@ -161,6 +170,11 @@ export class Sampler {
     const snap: Snapshot = Object.freeze({
       timestampSeconds: Date.now() / 1000,
       listeners: Object.freeze(listeners),
+      listenerCounts: Object.freeze({
+        ipv4: all.filter((l) => l.family === 'ipv4').length,
+        ipv6: all.filter((l) => l.family === 'ipv6').length,
+      }),
+      listenersDropped: dropped,
       ...(tcpExt ? { tcpExt: Object.freeze(tcpExt) } : {}),
       sysctls: Object.freeze({ ...(sysctls.result?.values ?? {}) } as SysctlValues),
       sources: Object.freeze(sourceStatus),
@@ -227,6 +241,20 @@ export class Sampler {
       return Object.freeze(sample);
     });
   }
+}
+
+const CAP_WARNING_EVERY_MS = 5 * 60_000;
+
+/**
+ * Keeps the `max` most loaded sockets: highest peak fill ratio first (peak length where the
+ * limit is unknown or 0), then deepest; ties broken by identity so the choice is stable.
+ */
+export function capListeners(all: readonly ListenerSample[], max: number): ListenerSample[] {
+  if (all.length <= max) return [...all];
+  const load = (l: ListenerSample) => (l.limit ? l.peak / l.limit : l.peak);
+  return [...all]
+    .sort((a, b) => load(b) - load(a) || b.depth - a.depth || a.port - b.port || a.address.localeCompare(b.address) || a.slot - b.slot)
+    .slice(0, max);
 }
 
 function pickTcpExt(parsed: ParseResult<{ group: string; name: string; value: number }>): Partial<Record<TcpExtField, number>> {

@@ -42,7 +42,12 @@ export type TcpExtField = (typeof TCPEXT_FIELDS)[number];
 
 export interface Snapshot {
   readonly timestampSeconds: number;
+  /** At most --max-listeners of them, the most loaded first chosen. */
   readonly listeners: readonly ListenerSample[];
+  /** Listening sockets by family before the cap. */
+  readonly listenerCounts: Readonly<Record<Family, number>>;
+  /** Sockets left out by the cap. */
+  readonly listenersDropped: number;
   /** Absent when /proc/net/netstat could not be read at this sample. */
   readonly tcpExt?: Readonly<Partial<Record<TcpExtField, number>>>;
   readonly sysctls: Readonly<SysctlValues>;

@@ -3,10 +3,12 @@
  * a landing page, liveness and readiness. Scrapes read rendered snapshots only.
  */
 import Fastify, { LogController } from 'fastify';
+import type { RequestListener } from 'node:http';
 import type { Logger } from 'pino';
 import type { Exposition } from '../metrics/exposition.js';
 import type { ExpositionFormat } from '../metrics/registry.js';
 import { landingPage } from './landing-page.js';
+import type { WebGuard } from './web-config/web-guard.js';
 
 export interface ServerOptions {
   readonly telemetryPath: string;
@@ -14,7 +16,12 @@ export interface ServerOptions {
   readonly exposition: Exposition;
   readonly ready: () => boolean;
   readonly log: Logger;
+  /** TLS, basic auth and headers from --web.config.file; absent: plain HTTP, no auth. */
+  readonly web?: WebGuard;
 }
+
+/** Probes that reveal nothing but "the process answers"; kubelet cannot send credentials. */
+const PUBLIC_ROUTES = ['/healthz', '/readyz'];
 
 /** OpenMetrics only when the Accept header names it, as Prometheus does when it prefers it. */
 export function negotiateFormat(accept: string | undefined): ExpositionFormat {
@@ -22,16 +29,21 @@ export function negotiateFormat(accept: string | undefined): ExpositionFormat {
 }
 
 export function buildServer(o: ServerOptions) {
+  const web = o.web;
+  const limits = { requestTimeoutMs: 30_000, connectionTimeoutMs: 30_000 };
   const app = Fastify({
     loggerInstance: o.log,
     // A line per scrape is noise at any level; failures are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
     // Scrapers send small requests; anything large or slow is not a scraper.
     bodyLimit: 1024,
-    requestTimeout: 30_000,
-    connectionTimeout: 30_000,
+    requestTimeout: limits.requestTimeoutMs,
+    connectionTimeout: limits.connectionTimeoutMs,
     return503OnClosing: true,
+    // The web config builds the HTTPS server itself so it can swap certificates on reload.
+    ...(web?.tlsEnabled ? { serverFactory: (handler: RequestListener) => web.createTlsServer(handler, limits) } : {}),
   });
+  if (web) app.addHook('onRequest', web.onRequest(PUBLIC_ROUTES));
 
   const landing = landingPage(o.version, o.telemetryPath);
 

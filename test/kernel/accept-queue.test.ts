@@ -180,3 +180,22 @@ describe('accept queue on a real kernel', () => {
     expect(valueOf(m, 'listenq_source_up', { source: 'syn_recv' })).toBe(1);
   });
 });
+
+describe('cardinality guard', () => {
+  it('--max-listeners keeps the most loaded sockets and reports how many it left out', async () => {
+    const quiet = [];
+    for (let i = 0; i < 4; i++) quiet.push(await listen(ns, { addr: '127.0.0.1', backlog: 16 }));
+    const busy = await listen(ns, { addr: '127.0.0.1', backlog: 4 });
+    await connectClients(ns, '127.0.0.1', busy.port, 3);
+    const exp = await startExporter(ns, ['--max-listeners=2']);
+    const m = await waitFor('capped', async () => {
+      const s = await exp.metrics();
+      return valueOf(s, 'listenq_accept_queue_length', { port: String(busy.port) }) === 3 ? s : undefined;
+    });
+    expect(pick(m, 'listenq_accept_queue_length')).toHaveLength(2);
+    // 4 quiet + 1 busy + the exporter's own HTTP socket = 6 listeners, 2 exported.
+    expect(valueOf(m, 'listenq_listeners_dropped')).toBe(4);
+    expect(valueOf(m, 'listenq_listeners', { family: 'ipv4' })).toBe(6);
+    expect(exp.process.stderr()).toMatch(/more listening sockets than --max-listeners/);
+  });
+});

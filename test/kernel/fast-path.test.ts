@@ -14,24 +14,26 @@ afterEach(async () => {
   await ns.destroy();
 });
 
-async function burstListener(delayMs: number, count: number) {
+/** A listener that fills and drains its queue once told to (a line on its stdin). */
+async function burstListener(count: number) {
   const p = ns.start([
     PYTHON, QUEUE_HELPER, 'burst', '--addr', '127.0.0.1', '--backlog', '4',
-    '--hold-ms', '250', '--gap-ms', '400', '--count', String(count), '--delay-ms', String(delayMs),
+    '--hold-ms', '250', '--gap-ms', '400', '--count', String(count), '--go-on-stdin',
   ]);
   const { port } = JSON.parse(await p.nextLine()) as { port: number };
-  return { port, p };
+  return { port, p, go: () => p.child.stdin!.write('\n') };
 }
 
 describe('fast path', () => {
   it('catches a 250 ms burst between two full samples 1 hour apart', async () => {
-    const { port, p } = await burstListener(2500, 1);
+    const { port, p, go } = await burstListener(1);
     // Full samples only at start: anything seen later came through the probe.
     const exp = await startExporter(ns, ['--sample.interval=1h', '--sample.fast-interval=50ms']);
     const sel = { port: String(port) };
     const before = await exp.metrics();
     expect(valueOf(before, 'listenq_accept_queue_peak_length', sel)).toBe(0);
     expect(valueOf(before, 'listenq_accept_queue_limit', sel)).toBe(4);
+    go();
     const m = await waitFor('peak 5 from the probe', async () => {
       const s = await exp.metrics();
       return valueOf(s, 'listenq_accept_queue_peak_length', sel) === 5 ? s : undefined;
@@ -48,9 +50,10 @@ describe('fast path', () => {
   });
 
   it('with the probe off, the same burst between samples goes unseen', async () => {
-    const { port } = await burstListener(2500, 1);
+    const { port, p, go } = await burstListener(1);
     const exp = await startExporter(ns, ['--sample.interval=1h', '--sample.fast-interval=0s']);
-    await new Promise((r) => setTimeout(r, 3500));
+    go();
+    await waitFor('burst done', async () => ((await p.nextLine(5000)).includes('done') ? true : undefined));
     const m = await exp.metrics();
     expect(valueOf(m, 'listenq_accept_queue_peak_length', { port: String(port) })).toBe(0);
   });

@@ -25,6 +25,7 @@ export function wire(args: string[] = []) {
       peakWindowMs: cfg.peakWindowMs,
       synQueueEnabled: cfg.synQueueEnabled,
       synQueueIntervalMs: cfg.synQueueIntervalMs,
+      maxListeners: cfg.maxListeners,
     },
     silentLog,
   );

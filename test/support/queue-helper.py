@@ -9,7 +9,7 @@ Node's net.Server accepts on its own, so it cannot keep a queue full; this helpe
       and sleeps until killed or stdin closes.
   queue-helper.py connect --addr 127.0.0.1 --port 8001 --count 20
       Starts COUNT non-blocking connects, keeps them open, prints "ready" and sleeps.
-  queue-helper.py burst --addr 127.0.0.1 --port 8001 --backlog 4 --hold-ms 250 --gap-ms 750 --count 10 [--delay-ms 0]
+  queue-helper.py burst --addr 127.0.0.1 --port 8001 --backlog 4 --hold-ms 250 --gap-ms 750 --count 10 [--delay-ms 0] [--go-on-stdin]
       Listener that repeatedly fills its queue, holds it full for hold-ms, then drains it.
 """
 import argparse
@@ -96,6 +96,9 @@ def cmd_burst(a):
     lst.setblocking(False)
     print(json.dumps({"port": port}), flush=True)
     time.sleep(a.delay_ms / 1000.0)
+    if a.go_on_stdin:
+        # Let the test start the bursts once its observer is ready.
+        sys.stdin.readline()
     for i in range(a.count):
         held = start_connects(a.addr, port, a.backlog + 3)
         print(json.dumps({"burst": i, "t": time.time()}), flush=True)
@@ -144,6 +147,7 @@ def main():
     pb.add_argument("--gap-ms", type=int, default=750)
     pb.add_argument("--count", type=int, default=10)
     pb.add_argument("--delay-ms", type=int, default=0)
+    pb.add_argument("--go-on-stdin", action="store_true")
     a = p.parse_args()
     {"listen": cmd_listen, "connect": cmd_connect, "burst": cmd_burst}[a.cmd](a)
 

@@ -27,7 +27,7 @@ function scripted() {
   };
   const sampler = new Sampler(
     sources,
-    { intervalMs: 1000, fastIntervalMs: 100, peakWindowMs: 60_000, synQueueEnabled: false, synQueueIntervalMs: 1000 },
+    { intervalMs: 1000, fastIntervalMs: 100, peakWindowMs: 60_000, synQueueEnabled: false, synQueueIntervalMs: 1000, maxListeners: 100 },
     silentLog,
   );
   return { state, sampler };

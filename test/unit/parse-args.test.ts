@@ -23,6 +23,7 @@ describe('parseArgs', () => {
       ssPath: 'ss',
       synQueueEnabled: true,
       synQueueIntervalMs: 10_000,
+      maxListeners: 2000,
       logLevel: 'info',
       logFormat: 'json',
     });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { joinListeners } from '../../src/sampler/join-listeners.js';
+import { capListeners } from '../../src/sampler/sampler.js';
 import { PeakTracker } from '../../src/sampler/peak-tracker.js';
 import { SlotAllocator } from '../../src/sampler/slot-allocator.js';
 import { attributeSynRecv } from '../../src/sampler/syn-attribution.js';
@@ -107,5 +108,20 @@ describe('attributeSynRecv', () => {
       { family: 'ipv4', address: '127.0.0.1', port: 80 },
     ]);
     expect([...counts.entries()]).toEqual([[8, 2]]);
+  });
+});
+
+describe('capListeners', () => {
+  const l = (port: number, peak: number, limit: number | undefined, depth = 0) =>
+    ({ family: 'ipv4', address: '0.0.0.0', port, slot: 0, inode: port, depth, peak, fullSeconds: 0, ...(limit === undefined ? {} : { limit }) }) as const;
+
+  it('keeps everything under the cap', () => {
+    expect(capListeners([l(1, 0, 4)], 5)).toHaveLength(1);
+  });
+
+  it('keeps the highest peak fill ratios, then the deepest, deterministically', () => {
+    const all = [l(1, 1, 100), l(2, 4, 4), l(3, 2, 4), l(4, 0, 4, 0), l(5, 3, undefined)];
+    expect(capListeners(all, 3).map((x) => x.port)).toEqual([5, 2, 3]);
+    expect(capListeners([...all].reverse(), 3).map((x) => x.port)).toEqual([5, 2, 3]);
   });
 });

@@ -1,0 +1,146 @@
+/**
+ * Applies a loaded --web.config.file to the HTTP server: builds the TLS server, checks
+ * client certificates and basic auth, adds the configured headers, and swaps all of it
+ * when the files change. A new file that does not load is logged and the old one kept.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { RequestListener } from 'node:http';
+import https from 'node:https';
+import type { TLSSocket } from 'node:tls';
+import type { Logger } from 'pino';
+import { BasicAuth } from './basic-auth.js';
+import { refusal, verifyMode } from './client-cert-policy.js';
+import { type LoadedWebConfig, loadWebConfig, watchedFiles } from './load.js';
+import type { TlsMaterial } from './tls-material.js';
+import { WebConfigError } from './types.js';
+import { watchFiles } from './watch.js';
+
+const RELOAD_POLL_MS = 2000;
+/** A client that has not finished its handshake by then is not a scraper. */
+const HANDSHAKE_TIMEOUT_MS = 10_000;
+
+export interface ServerLimits {
+  readonly requestTimeoutMs: number;
+  readonly connectionTimeoutMs: number;
+}
+
+export class WebGuard {
+  private readonly auth: BasicAuth;
+  private headers: ReadonlyMap<string, string>;
+  private tls: TlsMaterial | undefined;
+  private readonly servers = new Set<https.Server>();
+  private stopWatching: (() => void) | undefined;
+
+  constructor(
+    private current: LoadedWebConfig,
+    private readonly log: Logger,
+  ) {
+    this.auth = new BasicAuth(current.config.users);
+    this.headers = current.config.headers;
+    this.tls = current.tls;
+    for (const w of current.warnings) log.warn({ file: current.path }, w);
+    log.info(this.summary(), 'web config loaded');
+  }
+
+  get tlsEnabled(): boolean {
+    return this.tls !== undefined;
+  }
+
+  /** The HTTPS server Fastify runs on when TLS is configured; keeps it to swap certificates. */
+  createTlsServer(handler: RequestListener, limits: ServerLimits): https.Server {
+    const tls = this.tls;
+    if (!tls) throw new Error('createTlsServer without TLS in the web config');
+    const server = https.createServer(
+      { ...tls.context, ...verifyMode(tls.clientAuth), handshakeTimeout: HANDSHAKE_TIMEOUT_MS },
+      handler,
+    );
+    // What Fastify sets on servers it makes itself.
+    server.requestTimeout = limits.requestTimeoutMs;
+    server.setTimeout(limits.connectionTimeoutMs);
+    server.on('secureConnection', (socket: TLSSocket) => this.screen(socket));
+    server.on('tlsClientError', (err) => this.log.debug({ err: err.message }, 'TLS handshake failed'));
+    this.servers.add(server);
+    return server;
+  }
+
+  /** Fastify onRequest hook: configured headers on every answer, then basic auth. */
+  onRequest(publicRoutes: readonly string[]) {
+    return async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+      for (const [name, value] of this.headers) void reply.header(name, value);
+      if (!this.auth.enabled || publicRoutes.includes(req.routeOptions.url ?? '')) return undefined;
+      const result = await this.auth.check(req.headers.authorization);
+      if (result === 'ok') return undefined;
+      if (result === 'busy') {
+        return reply.code(429).header('retry-after', '1').type('text/plain; charset=utf-8').send('too many authentication attempts\n');
+      }
+      return reply
+        .code(401)
+        .header('www-authenticate', 'Basic realm="listenq-exporter", charset="UTF-8"')
+        .type('text/plain; charset=utf-8')
+        .send('unauthorized\n');
+    };
+  }
+
+  /** Re-reads the file; throws WebConfigError (old config kept) when the new one is unusable. */
+  reload(): void {
+    const next = loadWebConfig(this.current.path);
+    // Fastify's server is HTTP or HTTPS from its creation on.
+    if ((next.tls === undefined) !== (this.tls === undefined)) {
+      throw new WebConfigError('turning TLS on or off needs a restart');
+    }
+    if (next.tls) {
+      for (const server of this.servers) {
+        server.setSecureContext(next.tls.context);
+        // Node reads these server fields for each new connection; they are not part of the
+        // secure context, so setSecureContext leaves them alone.
+        Object.assign(server, verifyMode(next.tls.clientAuth));
+      }
+    }
+    this.tls = next.tls;
+    this.auth.swap(next.config.users);
+    this.headers = next.config.headers;
+    this.current = next;
+    for (const w of next.warnings) this.log.warn({ file: next.path }, w);
+  }
+
+  watch(intervalMs = RELOAD_POLL_MS): void {
+    this.stopWatching?.();
+    this.stopWatching = watchFiles(() => watchedFiles(this.current.path), intervalMs, () => {
+      try {
+        this.reload();
+        this.log.info(this.summary(), 'web config reloaded');
+      } catch (err) {
+        const why = err instanceof WebConfigError ? err.message : String(err);
+        this.log.error({ file: this.current.path, err: why }, 'web config not reloaded; keeping the previous one');
+      }
+    });
+  }
+
+  close(): void {
+    this.stopWatching?.();
+    this.stopWatching = undefined;
+  }
+
+  private screen(socket: TLSSocket): void {
+    const tls = this.tls;
+    if (!tls) return;
+    const cert = socket.getPeerCertificate();
+    const present = cert !== null && Object.keys(cert).length > 0;
+    const why = refusal(tls.clientAuth, tls.allowedSans, {
+      present,
+      authorized: socket.authorized,
+      subjectAltName: present ? cert.subjectaltname : undefined,
+    });
+    if (why === undefined) return;
+    this.log.debug({ remote: socket.remoteAddress, why }, 'TLS connection refused');
+    socket.destroy();
+  }
+
+  private summary() {
+    return {
+      file: this.current.path,
+      tls: this.tls ? this.tls.clientAuth : 'off',
+      basic_auth_users: this.current.config.users.size,
+    };
+  }
+}
