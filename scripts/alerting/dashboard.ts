@@ -23,17 +23,15 @@ const UP = series('up', TARGET);
 const LISTENER = '{{instance}} {{address}}:{{port}} slot {{slot}}';
 const byInstance = (what: string): string => `{{instance}} ${what}`;
 
-/** Merges instant table queries into one row per series and hides bookkeeping columns. */
+/**
+ * Merges instant table queries into one row per series. Each query's frame carries its own
+ * `__name__` value, which would keep rows from merging, so it is dropped first.
+ */
 function tableTransforms(rename: Record<string, string>): Record<string, unknown>[] {
   return [
+    { id: 'organize', options: { excludeByName: { Time: true, __name__: true } } },
     { id: 'merge', options: {} },
-    {
-      id: 'organize',
-      options: {
-        excludeByName: { Time: true, __name__: true, job: true },
-        renameByName: rename,
-      },
-    },
+    { id: 'organize', options: { excludeByName: { job: true }, renameByName: rename } },
   ];
 }
 
@@ -177,7 +175,10 @@ const health: RowSpec = {
     { type: 'timeseries', title: 'Samples /s', w: 8, h: 7, min: 0,
       description: M.samples.help,
       targets: [{ expr: rate('samples'), legend: '{{instance}}' }] },
-    { type: 'table', title: 'Exporter versions', w: 24, h: 5,
+    { type: 'timeseries', title: 'Listeners left out (--max-listeners)', w: 8, h: 7, min: 0,
+      description: `${M.listenersDropped.help} Above 0, the least loaded sockets have no per-socket series.`,
+      targets: [{ expr: tm('listenersDropped'), legend: '{{instance}}' }] },
+    { type: 'table', title: 'Exporter versions', w: 16, h: 7,
       description: M.buildInfo.help,
       targets: [{ expr: tm('buildInfo'), instant: true, format: 'table' }],
       transformations: tableTransforms({}) },

@@ -158,8 +158,9 @@ describe('Grafana dashboard', () => {
     for (const p of queryPanels.filter((x) => x['type'] === 'table')) {
       const refs = new Set(targets(p).map((t) => String(t['refId'])));
       for (const tr of arr(p['transformations'] ?? [], 'transformations').map((t) => obj(t, 'transformation'))) {
-        if (tr['id'] !== 'organize') continue;
-        const rename = obj(obj(tr['options'], 'options')['renameByName'], 'renameByName');
+        const options = obj(tr['options'], 'options');
+        if (tr['id'] !== 'organize' || options['renameByName'] === undefined) continue;
+        const rename = obj(options['renameByName'], 'renameByName');
         for (const k of Object.keys(rename)) expect(refs, `${String(p['title'])} ${k}`).toContain(k.replace('Value #', ''));
       }
     }
