@@ -76,3 +76,17 @@ describe('HTTP endpoints', () => {
     for (const b of bodies) expect(b.body).toBe(before);
   });
 });
+
+describe('HTTP limits on a real socket', () => {
+  const { app } = wire();
+  afterAll(() => app.close());
+
+  it('refuses oversized request headers with 431', async () => {
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = app.server.address() as { port: number };
+    const r = await fetch(`http://127.0.0.1:${port}/healthz`, { headers: { 'x-big': 'a'.repeat(20_000) } });
+    expect(r.status).toBe(431);
+    const ok = await fetch(`http://127.0.0.1:${port}/healthz`);
+    expect(ok.status).toBe(200);
+  });
+});

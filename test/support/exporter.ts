@@ -29,16 +29,20 @@ export interface Sample {
 
 let nextPort = 19000 + (process.pid % 500) * 2;
 
+/** Rewrites the exporter's argv, e.g. to run it as another user. */
+export type Launcher = (argv: readonly string[]) => readonly string[];
+
 export async function startExporter(
   ns: Netns,
   args: readonly string[] = [],
   env: NodeJS.ProcessEnv = process.env,
+  launcher: Launcher = (argv) => argv,
 ): Promise<RunningExporter> {
   const port = nextPort++;
   // Tests sample fast unless they choose an interval themselves.
   const interval = args.some((a) => a.startsWith('--sample.interval')) ? [] : ['--sample.interval=100ms'];
   const proc = ns.start(
-    [process.execPath, EXPORTER_MAIN, `--web.listen-address=127.0.0.1:${port}`, ...interval, ...args],
+    launcher([process.execPath, EXPORTER_MAIN, `--web.listen-address=127.0.0.1:${port}`, ...interval, ...args]),
     env,
   );
   const get = (path: string, headers: Record<string, string> = {}) => httpGet(ns, port, path, headers);
