@@ -10,6 +10,9 @@ import { Exposition } from './metrics/exposition.js';
 import { Sampler } from './sampler/sampler.js';
 import { kernelSources } from './sampler/sources.js';
 import { buildServer } from './server/http-server.js';
+import { type LoadedWebConfig, loadWebConfig } from './server/web-config/load.js';
+import { WebConfigError } from './server/web-config/types.js';
+import { WebGuard } from './server/web-config/web-guard.js';
 import { type HostInfo, readHostInfo } from './sources/host-info.js';
 import { VERSION } from './version.js';
 
@@ -37,7 +40,9 @@ async function main(): Promise<void> {
     return;
   }
   const cfg = outcome.config;
+  const webConfig = cfg.webConfigFile === undefined ? undefined : loadWebConfigOrExit(cfg.webConfigFile);
   const log = createLogger(cfg.logLevel, cfg.logFormat);
+  const web = webConfig && new WebGuard(webConfig, log);
 
   process.on('uncaughtException', (err) => {
     log.fatal({ err }, 'uncaught exception; exiting so the supervisor restarts the exporter');
@@ -74,6 +79,7 @@ async function main(): Promise<void> {
     exposition,
     ready: () => sampler.latest() !== undefined,
     log,
+    web,
   });
 
   sampler.start();
@@ -84,6 +90,7 @@ async function main(): Promise<void> {
     await sampler.stop();
     process.exit(1);
   }
+  web?.watch();
   log.info(
     { version: VERSION, address: `${cfg.listenHost || '*'}:${cfg.listenPort}`, interval_ms: cfg.sampleIntervalMs },
     'listenq-exporter started',
@@ -102,10 +109,24 @@ async function main(): Promise<void> {
       process.exit(1);
     }, SHUTDOWN_GRACE_MS);
     force.unref();
+    web?.close();
     void Promise.all([sampler.stop(), server.close()]).then(() => process.exit(0));
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
+}
+
+/** A bad web config is a usage error like a bad flag: one line, exit 2, nothing started. */
+function loadWebConfigOrExit(path: string): LoadedWebConfig {
+  try {
+    return loadWebConfig(path);
+  } catch (err) {
+    if (err instanceof WebConfigError) {
+      process.stderr.write(`listenq-exporter: invalid --web.config.file ${JSON.stringify(path)}: ${err.message}\n`);
+      process.exit(EXIT_USAGE);
+    }
+    throw err;
+  }
 }
 
 /** An empty host means all addresses: IPv6 dual stack where the kernel has IPv6, else IPv4. */

@@ -1,0 +1,66 @@
+/**
+ * Throw-away PKI for TLS tests, made with the openssl CLI (Debian package `openssl`): a CA,
+ * a server certificate for 127.0.0.1, a client certificate from that CA, and a client
+ * certificate from a second, untrusted CA.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface TestPki {
+  readonly dir: string;
+  readonly caCert: string;
+  readonly serverCert: string;
+  readonly serverKey: string;
+  readonly clientCert: string;
+  readonly clientKey: string;
+  /** Signed by a CA the exporter does not trust. */
+  readonly rogueCert: string;
+  readonly rogueKey: string;
+}
+
+function openssl(dir: string, args: readonly string[]): void {
+  try {
+    execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException & { stderr?: Buffer };
+    if (e.code === 'ENOENT') throw new Error('openssl not found: install the Debian package "openssl"');
+    throw new Error(`openssl ${args.join(' ')} failed: ${e.stderr?.toString() ?? e.message}`);
+  }
+}
+
+const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+
+function ca(dir: string, name: string): void {
+  openssl(dir, ['req', '-x509', ...EC, '-keyout', `${name}.key`, '-out', `${name}.crt`, '-days', '2', '-subj', `/CN=${name}`]);
+}
+
+function leaf(dir: string, name: string, issuer: string, ext: string): void {
+  openssl(dir, ['req', ...EC, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`]);
+  writeFileSync(join(dir, `${name}.ext`), `${ext}\n`);
+  openssl(dir, [
+    'x509', '-req', '-in', `${name}.csr`, '-CA', `${issuer}.crt`, '-CAkey', `${issuer}.key`, '-CAcreateserial',
+    '-out', `${name}.crt`, '-days', '2', '-extfile', `${name}.ext`,
+  ]);
+}
+
+export function makePki(): TestPki {
+  const dir = mkdtempSync(join(tmpdir(), 'listenq-pki-'));
+  ca(dir, 'ca');
+  ca(dir, 'rogue-ca');
+  leaf(dir, 'server', 'ca', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth');
+  leaf(dir, 'client', 'ca', 'subjectAltName=DNS:prometheus.test\nextendedKeyUsage=clientAuth');
+  leaf(dir, 'rogue', 'rogue-ca', 'subjectAltName=DNS:prometheus.test\nextendedKeyUsage=clientAuth');
+  const p = (f: string) => join(dir, f);
+  return {
+    dir,
+    caCert: p('ca.crt'),
+    serverCert: p('server.crt'),
+    serverKey: p('server.key'),
+    clientCert: p('client.crt'),
+    clientKey: p('client.key'),
+    rogueCert: p('rogue.crt'),
+    rogueKey: p('rogue.key'),
+  };
+}
