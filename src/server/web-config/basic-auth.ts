@@ -7,7 +7,7 @@
 import { compare } from 'bcryptjs';
 import { createHash } from 'node:crypto';
 
-export type AuthResult = 'ok' | 'denied' | 'busy';
+type AuthResult = 'ok' | 'denied' | 'busy';
 
 const MAX_CACHED = 64;
 const MAX_WAITING = 8;

@@ -6,7 +6,7 @@
 import { canonicalIp } from '../../net/ip-address.js';
 import type { ClientAuthType } from './types.js';
 
-export interface VerifyMode {
+interface VerifyMode {
   readonly requestCert: boolean;
   readonly rejectUnauthorized: boolean;
 }
@@ -18,7 +18,7 @@ export function verifyMode(clientAuth: ClientAuthType): VerifyMode {
   };
 }
 
-export interface PeerCertificate {
+interface PeerCertificate {
   readonly present: boolean;
   /** Chains to the configured client CA. */
   readonly authorized: boolean;

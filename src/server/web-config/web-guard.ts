@@ -19,7 +19,7 @@ const RELOAD_POLL_MS = 2000;
 /** A client that has not finished its handshake by then is not a scraper. */
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 
-export interface ServerLimits {
+interface ServerLimits {
   readonly requestTimeoutMs: number;
   readonly connectionTimeoutMs: number;
 }
@@ -66,7 +66,7 @@ export class WebGuard {
   /** Fastify onRequest hook: configured headers on every answer, then basic auth. */
   onRequest(publicRoutes: readonly string[]) {
     return async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
-      for (const [name, value] of this.headers) void reply.header(name, value);
+      for (const [name, value] of this.headers) reply.header(name, value);
       if (!this.auth.enabled || publicRoutes.includes(req.routeOptions.url ?? '')) return undefined;
       const result = await this.auth.check(req.headers.authorization);
       if (result === 'ok') return undefined;
