@@ -62,6 +62,10 @@ ARG VERSION=0.1.0
 ARG REVISION=unknown
 ARG CREATED=1970-01-01T00:00:00Z
 ARG RUNTIME_IMAGE
+# buildah's layer cache (podman build --layers) keys a LABEL step by its text, not by the
+# ARG values in it, so a rebuild with a new REVISION would keep the old labels. A RUN step's
+# key does include the ARG values: this no-op makes the labels below follow them.
+RUN : "${VERSION} ${REVISION} ${CREATED}"
 LABEL org.opencontainers.image.title="listenq-exporter" \
       org.opencontainers.image.description="Prometheus exporter for per-socket TCP listen (accept) queue depth, limit, peaks and overflows on Linux" \
       org.opencontainers.image.licenses="Apache-2.0" \

@@ -66,7 +66,7 @@ export async function openHelm(): Promise<Helm> {
       return await execFileP(binary, [...args], { env, maxBuffer: 64 << 20 });
     } catch (err) {
       const e = err as { stderr?: string; stdout?: string; message: string };
-      throw new HelmError(`helm ${args.join(' ')} failed:\n${e.stderr || e.stdout || e.message}`);
+      throw new HelmError(`helm ${args.join(' ')} failed:\n${[e.stdout, e.stderr].filter(Boolean).join('\n') || e.message}`);
     }
   };
   return {

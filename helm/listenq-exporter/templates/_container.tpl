@@ -11,9 +11,49 @@ Sidecar use from another chart that lists listenq-exporter as a dependency (with
     {{- include "listenq-exporter.sidecarContainer" (index .Subcharts "listenq-exporter") | nindent 4 }}
 
 and add the labels in `sidecar.podSelector` to the pod template so the PodMonitor finds it.
+With `webConfig.secretName` set, the pod also needs the volume the container mounts:
+
+  volumes:
+    {{- include "listenq-exporter.sidecarVolumes" (index .Subcharts "listenq-exporter") | nindent 4 }}
 */}}
 {{- define "listenq-exporter.sidecarContainer" -}}
 {{ include "listenq-exporter.container" (dict "root" . "daemonset" false) | trim }}
+{{- end }}
+
+{{/* Pod volumes for the sidecar container; renders nothing when it needs none. */}}
+{{- define "listenq-exporter.sidecarVolumes" -}}
+{{ include "listenq-exporter.volumes" (dict "root" . "daemonset" false) | trim }}
+{{- end }}
+
+{{- define "listenq-exporter.volumes" -}}
+{{- $v := .root.Values }}
+{{- if and .daemonset $v.daemonset.hostProc.enabled }}
+- name: host-proc
+  hostPath:
+    path: {{ $v.daemonset.hostProc.path }}
+    type: Directory
+{{- end }}
+{{- if $v.webConfig.secretName }}
+- name: listenq-web-config
+  secret:
+    secretName: {{ $v.webConfig.secretName }}
+{{- end }}
+{{- end }}
+
+{{/* Probes: HTTP(S) GETs, or a TCP connect when the exporter demands client certificates. */}}
+{{- define "listenq-exporter.probe" -}}
+{{- $v := .root.Values }}
+{{- if $v.webConfig.clientCertRequired }}
+tcpSocket:
+  port: {{ include "listenq-exporter.portName" .root }}
+{{- else }}
+httpGet:
+  path: {{ .path }}
+  port: {{ include "listenq-exporter.portName" .root }}
+  {{- if $v.webConfig.tls }}
+  scheme: HTTPS
+  {{- end }}
+{{- end }}
 {{- end }}
 
 {{- define "listenq-exporter.container" -}}
@@ -37,24 +77,27 @@ and add the labels in `sidecar.podSelector` to the pod template so the PodMonito
       {{- end }}
       protocol: TCP
   livenessProbe:
-    httpGet:
-      path: /healthz
-      port: {{ include "listenq-exporter.portName" $root }}
+    {{- include "listenq-exporter.probe" (dict "root" $root "path" "/healthz") | trim | nindent 4 }}
     {{- toYaml $v.livenessProbe | nindent 4 }}
   readinessProbe:
-    httpGet:
-      path: /readyz
-      port: {{ include "listenq-exporter.portName" $root }}
+    {{- include "listenq-exporter.probe" (dict "root" $root "path" "/readyz") | trim | nindent 4 }}
     {{- toYaml $v.readinessProbe | nindent 4 }}
   resources:
     {{- toYaml $v.resources | nindent 4 }}
   securityContext:
     {{- toYaml $v.securityContext | nindent 4 }}
-  {{- if $hostProc }}
+  {{- if or $hostProc $v.webConfig.secretName }}
   volumeMounts:
+    {{- if $hostProc }}
     - name: host-proc
       mountPath: {{ $v.daemonset.hostProc.mountPath }}
       readOnly: true
       mountPropagation: HostToContainer
+    {{- end }}
+    {{- if $v.webConfig.secretName }}
+    - name: listenq-web-config
+      mountPath: {{ include "listenq-exporter.webConfigDir" $root }}
+      readOnly: true
+    {{- end }}
   {{- end }}
 {{- end }}

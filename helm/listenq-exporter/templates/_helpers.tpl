@@ -54,9 +54,23 @@ listenq-metrics
 {{- end }}
 {{- end }}
 
-{{/* Flags after the chart's own settings: hostProc decides --path.procfs. */}}
+{{/* Where webConfig.secretName is mounted, and the web config file in it. */}}
+{{- define "listenq-exporter.webConfigDir" -}}
+/etc/listenq-exporter/web
+{{- end }}
+
+{{/* Flags after the chart's own settings: hostProc decides --path.procfs and webConfig
+--web.config.file; setting either flag by hand as well is refused, not silently overridden. */}}
 {{- define "listenq-exporter.effectiveFlags" -}}
 {{- $flags := deepCopy (.Values.flags | default dict) }}
+{{- if .Values.webConfig.secretName }}
+{{- $path := printf "%s/web-config.yml" (include "listenq-exporter.webConfigDir" .) }}
+{{- $given := index $flags "web.config.file" | default "" }}
+{{- if and $given (ne (toString $given) $path) }}
+{{- fail (printf "flags.web.config.file (%v) contradicts webConfig.secretName, which mounts the config at %s; set only one" $given $path) }}
+{{- end }}
+{{- $_ := set $flags "web.config.file" $path }}
+{{- end }}
 {{- if and (eq .Values.mode "daemonset") .Values.daemonset.hostProc.enabled }}
 {{- $given := index $flags "path.procfs" | default "" }}
 {{- if and $given (ne (toString $given) .Values.daemonset.hostProc.mountPath) }}
