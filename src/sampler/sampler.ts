@@ -153,7 +153,7 @@ export class Sampler {
 
     for (const r of ss.result?.records ?? []) if (r.device !== undefined) this.knownDevices.set(r.inode, r.device);
     const proc = [...(tcp.result?.records ?? []), ...(tcp6.result?.records ?? [])];
-    const joined = joinListeners(ss.result?.records, proc, this.knownDevices);
+    const joined = joinListeners(ss.result, proc, this.knownDevices);
     const all = this.buildListeners(joined, performance.now());
     const listeners = capListeners(all, this.opts.maxListeners);
     const dropped = all.length - listeners.length;

@@ -11,6 +11,10 @@ Node's net.Server accepts on its own, so it cannot keep a queue full; this helpe
       Starts COUNT non-blocking connects, keeps them open, prints "ready" and sleeps.
   queue-helper.py burst --addr 127.0.0.1 --port 8001 --backlog 4 --hold-ms 250 --gap-ms 750 --count 10 [--delay-ms 0] [--go-on-stdin]
       Listener that repeatedly fills its queue, holds it full for hold-ms, then drains it.
+  queue-helper.py listen-many --addr 127.0.0.1 --count 1000 [--backlog 16]
+      COUNT listeners on ephemeral ports; prints {"ports": [...]}.
+  queue-helper.py churn --addr 127.0.0.1 --count 500 --hold-ms 300 --seconds 60
+      Opens and closes COUNT listeners per cycle for SECONDS.
 """
 import argparse
 import json
@@ -123,6 +127,27 @@ def cmd_burst(a):
     wait_forever()
 
 
+def cmd_listen_many(a):
+    socks = [open_listener(a.addr, 0, a.backlog, False, None, None) for _ in range(a.count)]
+    print(json.dumps({"ports": [s.getsockname()[1] for s in socks]}), flush=True)
+    wait_forever()
+
+
+def cmd_churn(a):
+    """Opens COUNT listeners, holds them HOLD_MS, closes them, for SECONDS; then idles."""
+    deadline = time.time() + a.seconds
+    cycles = 0
+    print(json.dumps({"started": True}), flush=True)
+    while time.time() < deadline:
+        socks = [open_listener(a.addr, 0, a.backlog, False, None, None) for _ in range(a.count)]
+        time.sleep(a.hold_ms / 1000.0)
+        for s in socks:
+            s.close()
+        cycles += 1
+    print(json.dumps({"done": True, "cycles": cycles, "listeners": cycles * a.count}), flush=True)
+    wait_forever()
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -148,8 +173,24 @@ def main():
     pb.add_argument("--count", type=int, default=10)
     pb.add_argument("--delay-ms", type=int, default=0)
     pb.add_argument("--go-on-stdin", action="store_true")
+    pm = sub.add_parser("listen-many")
+    pm.add_argument("--addr", required=True)
+    pm.add_argument("--count", type=int, required=True)
+    pm.add_argument("--backlog", type=int, default=16)
+    pch = sub.add_parser("churn")
+    pch.add_argument("--addr", required=True)
+    pch.add_argument("--count", type=int, required=True)
+    pch.add_argument("--backlog", type=int, default=16)
+    pch.add_argument("--hold-ms", type=int, default=300)
+    pch.add_argument("--seconds", type=float, required=True)
     a = p.parse_args()
-    {"listen": cmd_listen, "connect": cmd_connect, "burst": cmd_burst}[a.cmd](a)
+    {
+        "listen": cmd_listen,
+        "connect": cmd_connect,
+        "burst": cmd_burst,
+        "listen-many": cmd_listen_many,
+        "churn": cmd_churn,
+    }[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -68,8 +68,16 @@ describe('joinListeners', () => {
   const proc: ListenerRecord = { family: 'ipv4', address: '0.0.0.0', port: 80, depth: 2, inode: 1 };
   const procOnly: ListenerRecord = { family: 'ipv6', address: '::', port: 81, depth: 1, inode: 2 };
 
-  it('prefers ss for depth and limit and adds sockets only /proc saw', () => {
-    expect(joinListeners([ss], [proc, procOnly], new Map())).toEqual([ss, procOnly]);
+  it('takes the socket set from ss when ss answered cleanly', () => {
+    expect(joinListeners({ records: [ss], rejected: 0 }, [proc, procOnly], new Map())).toEqual([ss]);
+  });
+
+  it('lets /proc add what ss may have lost in lines it could not parse', () => {
+    expect(joinListeners({ records: [ss], rejected: 1 }, [proc, procOnly], new Map())).toEqual([ss, procOnly]);
+  });
+
+  it('takes the sockets from /proc when ss failed, each once', () => {
+    expect(joinListeners(undefined, [proc, procOnly, proc], new Map())).toEqual([proc, procOnly]);
   });
 
   it('keeps a known device while ss is down', () => {
