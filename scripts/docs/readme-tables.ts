@@ -1,9 +1,10 @@
 /**
  * The README's metric and flag tables are generated from src/metrics/catalog.ts and
- * src/config/flags.ts. `npx tsx scripts/docs/readme-tables.ts` rewrites them in place;
- * test/docs/readme.test.ts fails when they drift.
+ * src/config/flags.ts, and its longer sections are included from docs/*.md (each kept
+ * where the tests that check it read it). `npx tsx scripts/docs/readme-tables.ts`
+ * rewrites them in place; test/docs/readme.test.ts fails when they drift.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { envVarFor, FLAGS } from '../../src/config/flags.js';
 import { METRICS } from '../../src/metrics/catalog.js';
@@ -36,8 +37,21 @@ export function replaceBlock(doc: string, name: string, body: string): string {
   return `${doc.slice(0, i + begin.length)}\n${body}\n${doc.slice(j)}`;
 }
 
+/** README blocks filled verbatim from a file under docs/. */
+export const INCLUDED_DOCS = ['alerts-runbook', 'container', 'web-config', 'performance'] as const;
+
+function docText(name: string): string | undefined {
+  const path = fileURLToPath(new URL(`../../docs/${name}.md`, import.meta.url));
+  return existsSync(path) ? readFileSync(path, 'utf8').trimEnd() : undefined;
+}
+
 export function renderReadme(doc: string): string {
-  return replaceBlock(replaceBlock(doc, 'metrics', metricTable()), 'flags', flagTable());
+  let out = replaceBlock(replaceBlock(doc, 'metrics', metricTable()), 'flags', flagTable());
+  for (const name of INCLUDED_DOCS) {
+    const text = docText(name);
+    if (text !== undefined && out.includes(`<!-- ${name}:begin -->`)) out = replaceBlock(out, name, text);
+  }
+  return out;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
