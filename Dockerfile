@@ -40,7 +40,8 @@ FROM ${RUNTIME_IMAGE}
 # iproute2 provides ss; --no-install-recommends keeps out its optional extras.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends iproute2 \
- && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log
+ && apt-get clean \
+ && rm -rf /var/lib/apt/lists/* /var/log/apt /var/log/dpkg.log
 COPY --from=build /usr/local/bin/node /usr/local/bin/node
 WORKDIR /app
 # Owned by root and not writable by the runtime user: the app cannot be modified at run time.
