@@ -765,9 +765,10 @@ const fmtS = (s: number) => (s >= 60 && s % 60 === 0 ? `min ${s / 60}` : `${s} s
 function machine(): string {
   const mem = /^MemTotal:\s+(\d+) kB/m.exec(readFileSync('/proc/meminfo', 'utf8'));
   const memGiB = mem ? (Number(mem[1]) / 1024 / 1024).toFixed(1) : '?';
-  let head = '?';
+  // BENCH_COMMIT names the commit when the run is made from an exported tree without .git.
+  let head = process.env.BENCH_COMMIT ?? '?';
   try {
-    head = execFileSync('git', ['log', '-1', '--format=%h %s'], { encoding: 'utf8' }).trim();
+    head = execFileSync('git', ['log', '-1', '--format=%h %s'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch {
     // not a git checkout
   }
