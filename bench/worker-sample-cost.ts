@@ -27,7 +27,9 @@ export interface MeasureResult {
   readonly sample: number[];
   readonly floor: number[];
   readonly syn: number[];
+  /** Listeners in the snapshot: all of them up to --max-listeners (default 2000). */
   readonly listeners: number;
+  readonly maxListeners: number;
   readonly sources: Record<string, number>;
 }
 
@@ -57,13 +59,11 @@ async function measure(c: MeasureCommand): Promise<MeasureResult> {
   const sample: number[] = [];
   const floorMs: number[] = [];
   const syn: number[] = [];
-  let listeners = 0;
   for (let r = 0; r < c.rounds; r++) {
     const a = async () => {
       const t0 = performance.now();
-      const snap = await sampler.sampleOnce();
+      await sampler.sampleOnce();
       sample.push(performance.now() - t0);
-      listeners = snap.listeners.length;
     };
     const b = async () => {
       floorMs.push(await time(floor));
@@ -105,7 +105,10 @@ async function measure(c: MeasureCommand): Promise<MeasureResult> {
   }
   const med: Record<string, number> = {};
   for (const [k, v] of Object.entries(per)) med[k] = median(v);
-  return { sample, floor: floorMs, syn, listeners, sources: med };
+  // Counted from the exposition (not the snapshot's shape): one length series per exported socket.
+  const body = (await exposition.render('prometheus')).body;
+  const listeners = body.split('\n').filter((l) => l.startsWith('listenq_accept_queue_length{')).length;
+  return { sample, floor: floorMs, syn, listeners, maxListeners: cfg.maxListeners, sources: med };
 }
 
 const rl = createInterface({ input: process.stdin });
