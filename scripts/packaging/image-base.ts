@@ -19,6 +19,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { chmod, cp, mkdir, mkdtemp, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { removeChrootDir } from './fs-safety.js';
 import { DOCKERFILE } from './paths.js';
 
 const execFileP = promisify(execFile);
@@ -242,7 +243,7 @@ async function debianRootfsTar(suite: string, mirrors: Mirrors, key: string, log
     await rename(partial, tarPath);
     return tarPath;
   } finally {
-    await rm(work, { recursive: true, force: true });
+    await removeChrootDir(work);
   }
 }
 

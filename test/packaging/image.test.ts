@@ -7,10 +7,12 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildImage } from '../../scripts/packaging/image-build.js';
-import { baseRefsFromDockerfile, checkTooling, prepareBaseImages } from '../../scripts/packaging/image-base.js';
+import { withLock } from '../../scripts/packaging/fs-safety.js';
+import { baseRefsFromDockerfile, CACHE_DIR, checkTooling, prepareBaseImages } from '../../scripts/packaging/image-base.js';
 import { DOCKERFILE, REPO_ROOT } from '../../scripts/packaging/paths.js';
 import { type MountedImage, mountImage, type RunningContainer, runContainer } from '../../scripts/packaging/run-container.js';
 import { httpGet, parseExposition, valueOf } from '../support/exporter.js';
@@ -44,18 +46,24 @@ let image: MountedImage;
 
 beforeAll(async () => {
   const t0 = Date.now();
+  const log = (s: string) => console.log(`[image test] ${s}`);
   await checkTooling();
-  await timed('bases', () => prepareBaseImages(undefined, (s) => console.log(`[image test] ${s}`)));
-  await timed('build', () =>
-    buildImage({
-      tag: IMAGE,
-      // The commit time, not now: rebuilding an unchanged commit then reuses every layer.
-      buildArgs: { VERSION: pkg.version, REVISION: revision, CREATED: git('log', '-1', '--format=%cI') },
-    }),
-  );
-  image = await mountImage(IMAGE);
+  await mkdir(CACHE_DIR, { recursive: true });
+  // Other test runs on this machine share the bases and the image tag: one at a time until
+  // this run has its own mounted copy of the image.
+  await withLock(join(CACHE_DIR, 'image-test.lock'), 30 * 60_000, async () => {
+    await timed('bases', () => prepareBaseImages(undefined, log));
+    await timed('build', () =>
+      buildImage({
+        tag: IMAGE,
+        // The commit time, not now: rebuilding an unchanged commit then reuses every layer.
+        buildArgs: { VERSION: pkg.version, REVISION: revision, CREATED: git('log', '-1', '--format=%cI') },
+      }),
+    );
+    image = await mountImage(IMAGE);
+  }, log);
   timings.setup = (Date.now() - t0) / 1000;
-}, 25 * 60_000);
+}, 35 * 60_000);
 
 afterAll(async () => {
   await image?.dispose();
