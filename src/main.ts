@@ -7,8 +7,7 @@ import { ConfigError, parseArgs } from './config/parse-args.js';
 import { helpText } from './config/help.js';
 import { createLogger } from './log/logger.js';
 import { Exposition } from './metrics/exposition.js';
-import { Sampler } from './sampler/sampler.js';
-import { kernelSources } from './sampler/sources.js';
+import { samplerFromConfig } from './sampler/from-config.js';
 import { buildServer } from './server/http-server.js';
 import { type LoadedWebConfig, loadWebConfig } from './server/web-config/load.js';
 import { WebConfigError } from './server/web-config/types.js';
@@ -60,19 +59,12 @@ async function main(): Promise<void> {
     })
     .catch((err: unknown) => log.warn({ err: String(err) }, 'host identity unavailable; listenq_host_info omitted'));
 
-  const sampler = new Sampler(
-    kernelSources(cfg),
-    {
-      intervalMs: cfg.sampleIntervalMs,
-      fastIntervalMs: cfg.fastIntervalMs,
-      peakWindowMs: cfg.peakWindowMs,
-      synQueueEnabled: cfg.synQueueEnabled,
-      synQueueIntervalMs: cfg.synQueueIntervalMs,
-      maxListeners: cfg.maxListeners,
-    },
-    log,
-  );
-  const exposition = new Exposition(() => sampler.latest(), { version: VERSION, host: () => host });
+  const sampler = samplerFromConfig(cfg, log);
+  const exposition = new Exposition(() => sampler.latest(), {
+    version: VERSION,
+    host: () => host,
+    allNamespaces: cfg.namespaces === 'all',
+  });
   const server = buildServer({
     telemetryPath: cfg.telemetryPath,
     version: VERSION,

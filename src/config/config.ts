@@ -12,6 +12,8 @@ export interface Config {
   readonly synQueueEnabled: boolean;
   readonly synQueueIntervalMs: number;
   readonly maxListeners: number;
+  readonly namespaces: 'self' | 'all';
+  readonly processNames: boolean;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
   readonly logFormat: 'json' | 'logfmt';
   /** --web.config.file; absent: plain HTTP without auth. */

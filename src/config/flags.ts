@@ -92,6 +92,18 @@ export const FLAGS = [
     help: 'How often the SYN-queue collector runs; it runs as part of a sample, never more often than --sample.interval.',
   },
   {
+    name: 'namespaces',
+    kind: { type: 'enum', values: ['self', 'all'] },
+    default: 'self',
+    help: 'self: the network namespace the exporter runs in. all: every network namespace on the host (one DaemonSet for all pods), found through /proc/<pid>/ns/net, labelled netns, pod_uid and container_id; needs hostPID, CAP_SYS_PTRACE to see other processes, and CAP_SYS_ADMIN for the limit (ss via nsenter).',
+  },
+  {
+    name: 'collector.process-names',
+    kind: { type: 'boolean' },
+    default: 'false',
+    help: 'Add a process label with the owning process\'s name, found through /proc/<pid>/fd (redone only when the set of listening sockets changes); other users\' processes need root or CAP_SYS_PTRACE.',
+  },
+  {
     name: 'max-listeners',
     kind: { type: 'integer', min: 1, max: 1_000_000 },
     default: '2000',

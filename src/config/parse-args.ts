@@ -113,6 +113,8 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Pars
     synQueueEnabled: v('collector.syn-queue'),
     synQueueIntervalMs: v('collector.syn-queue.interval'),
     maxListeners: v('max-listeners'),
+    namespaces: v('namespaces'),
+    processNames: v('collector.process-names'),
     logLevel: v('log.level'),
     logFormat: v('log.format'),
     ...(v<string>('web.config.file') !== '' ? { webConfigFile: v<string>('web.config.file') } : {}),

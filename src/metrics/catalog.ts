@@ -12,8 +12,17 @@ export interface MetricSpec {
   readonly labels: readonly string[];
 }
 
-/** Labels that identify one listening socket. `device` is omitted when the socket has none. */
-export const LISTENER_LABELS = ['family', 'address', 'port', 'device', 'slot'] as const;
+/**
+ * Labels that name a network namespace; only with --namespaces=all (`pod_uid` and
+ * `container_id` only where the representative process's cgroup path has them).
+ */
+export const NAMESPACE_LABELS = ['netns', 'pod_uid', 'container_id'] as const;
+
+/**
+ * Labels that identify one listening socket. `device` is omitted when the socket has none,
+ * `process` unless --collector.process-names is on and the owner was found.
+ */
+export const LISTENER_LABELS = ['family', 'address', 'port', 'device', 'slot', 'process', ...NAMESPACE_LABELS] as const;
 
 function spec(name: string, type: MetricType, labels: readonly string[], help: string): MetricSpec {
   return { name, type, help, labels };
@@ -53,7 +62,7 @@ export const METRICS = {
   listeners: spec(
     'listenq_listeners',
     'gauge',
-    ['family'],
+    ['family', ...NAMESPACE_LABELS],
     'Listening TCP sockets in this network namespace, by address family.',
   ),
   listenersDropped: spec(
@@ -62,76 +71,88 @@ export const METRICS = {
     [],
     'Listening sockets left out of the per-socket metrics at the last sample because there were more than --max-listeners (the least loaded are left out).',
   ),
+  listenersUnattributed: spec(
+    'listenq_listeners_unattributed',
+    'gauge',
+    [],
+    'With --collector.process-names: listening sockets whose owning process could not be found (another user\'s process without CAP_SYS_PTRACE, or it exited).',
+  ),
+  namespaces: spec(
+    'listenq_namespaces',
+    'gauge',
+    [],
+    'With --namespaces=all: network namespaces sampled at the last sample.',
+  ),
   listenOverflows: spec(
     'listenq_listen_overflows_total',
     'counter',
-    [],
+    NAMESPACE_LABELS,
     'Times a connection was dropped because a listener\'s accept queue was full (TcpExt ListenOverflows), for the whole network namespace.',
   ),
   listenDrops: spec(
     'listenq_listen_drops_total',
     'counter',
-    [],
+    NAMESPACE_LABELS,
     'Connection requests dropped at a listener for any reason, overflows included (TcpExt ListenDrops), for the whole network namespace.',
   ),
   synQueueDrops: spec(
     'listenq_syn_queue_drops_total',
     'counter',
-    [],
+    NAMESPACE_LABELS,
     'SYNs dropped because a SYN queue was full and syncookies were off (TcpExt TCPReqQFullDrop).',
   ),
   synQueueCookies: spec(
     'listenq_syn_queue_cookies_total',
     'counter',
-    [],
+    NAMESPACE_LABELS,
     'SYNs answered with a syncookie because a SYN queue was full (TcpExt TCPReqQFullDoCookies).',
   ),
   syncookiesSent: spec(
     'listenq_syncookies_sent_total',
     'counter',
-    [],
+    NAMESPACE_LABELS,
     'Syncookies sent (TcpExt SyncookiesSent).',
   ),
   syncookiesReceived: spec(
     'listenq_syncookies_received_total',
     'counter',
-    [],
+    NAMESPACE_LABELS,
     'Valid syncookies received back (TcpExt SyncookiesRecv).',
   ),
   syncookiesFailed: spec(
     'listenq_syncookies_failed_total',
     'counter',
-    [],
+    NAMESPACE_LABELS,
     'Syncookies received that failed validation (TcpExt SyncookiesFailed).',
   ),
   embryonicResets: spec(
     'listenq_embryonic_resets_total',
     'counter',
-    [],
+    NAMESPACE_LABELS,
     'Resets sent for half-open connections, e.g. with tcp_abort_on_overflow=1 (TcpExt EmbryonicRsts).',
   ),
   somaxconn: spec(
     'listenq_somaxconn',
     'gauge',
-    [],
+    NAMESPACE_LABELS,
     'net.core.somaxconn: the upper bound for any listen() backlog, applied when listen() is called.',
   ),
   maxSynBacklog: spec(
     'listenq_max_syn_backlog',
     'gauge',
-    [],
+    NAMESPACE_LABELS,
     'net.ipv4.tcp_max_syn_backlog: bound on half-open connections per listener.',
   ),
   syncookiesMode: spec(
     'listenq_syncookies_mode',
     'gauge',
-    [],
+    NAMESPACE_LABELS,
     'net.ipv4.tcp_syncookies: 0 off, 1 when a SYN queue overflows, 2 always.',
   ),
   abortOnOverflow: spec(
     'listenq_abort_on_overflow',
     'gauge',
-    [],
+    NAMESPACE_LABELS,
     'net.ipv4.tcp_abort_on_overflow: 1 when a full accept queue answers with RST instead of dropping.',
   ),
   sourceUp: spec(

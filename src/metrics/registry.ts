@@ -4,7 +4,7 @@
  * renders OpenMetrics, so one metric object cannot serve both formats.
  */
 import { collectDefaultMetrics, type LabelValues, Registry, type RegistryContentType } from 'prom-client';
-import type { Snapshot, TcpExtField } from '../sampler/snapshot.js';
+import type { ListenerSample, NamespaceSnapshot, Snapshot, TcpExtField } from '../sampler/snapshot.js';
 import type { SysctlName } from '../sources/sysctls.js';
 import type { HostInfo } from '../sources/host-info.js';
 import { METRICS, type MetricKey } from './catalog.js';
@@ -16,6 +16,8 @@ export interface StaticInfo {
   readonly version: string;
   /** Resolved after start; undefined until then or if it failed. */
   readonly host: () => HostInfo | undefined;
+  /** --namespaces=all: export how many namespaces were sampled. */
+  readonly allNamespaces?: boolean;
 }
 
 const TCPEXT_METRIC: Record<TcpExtField, MetricKey> = {
@@ -36,10 +38,34 @@ const SYSCTL_METRIC: Record<SysctlName, MetricKey> = {
   abortOnOverflow: 'abortOnOverflow',
 };
 
-function listenerLabels(l: Snapshot['listeners'][number]): LabelValues<string> {
+function listenerLabels(l: ListenerSample, ns: Readonly<Record<string, string>>): LabelValues<string> {
   const labels: LabelValues<string> = { family: l.family, address: l.address, port: l.port, slot: l.slot };
   if (l.device !== undefined) labels['device'] = l.device;
-  return labels;
+  if (l.process !== undefined) labels['process'] = l.process;
+  return { ...labels, ...ns };
+}
+
+function namespacePoints(points: Record<MetricKey, Point[]>, ns: NamespaceSnapshot): void {
+  for (const l of ns.listeners) {
+    const labels = listenerLabels(l, ns.labels);
+    points.acceptQueueLength.push({ labels, value: l.depth });
+    if (l.limit !== undefined) points.acceptQueueLimit.push({ labels, value: l.limit });
+    points.acceptQueuePeakLength.push({ labels, value: l.peak });
+    points.acceptQueueFullSeconds.push({ labels, value: l.fullSeconds });
+    if (l.synRecv !== undefined) points.synQueueLength.push({ labels, value: l.synRecv });
+  }
+  // Only report a family whose socket list was read: a zero must mean "no listeners".
+  for (const family of ['ipv4', 'ipv6'] as const) {
+    if (ns.familiesKnown[family]) points.listeners.push({ labels: { family, ...ns.labels }, value: ns.listenerCounts[family] });
+  }
+  for (const [field, key] of Object.entries(TCPEXT_METRIC) as Array<[TcpExtField, MetricKey]>) {
+    const v = ns.tcpExt?.[field];
+    if (v !== undefined) points[key].push({ labels: { ...ns.labels }, value: v });
+  }
+  for (const [name, key] of Object.entries(SYSCTL_METRIC) as Array<[SysctlName, MetricKey]>) {
+    const v = ns.sysctls[name];
+    if (v !== undefined) points[key].push({ labels: { ...ns.labels }, value: v });
+  }
 }
 
 /** The points of every exporter metric for one snapshot. */
@@ -51,27 +77,11 @@ export function snapshotPoints(snap: Snapshot | undefined, info: StaticInfo): Re
   if (host) points.hostInfo.push({ labels: { hostname: host.hostname, kernel: host.kernel, os: host.os }, value: 1 });
   if (!snap) return points;
 
-  for (const l of snap.listeners) {
-    const labels = listenerLabels(l);
-    points.acceptQueueLength.push({ labels, value: l.depth });
-    if (l.limit !== undefined) points.acceptQueueLimit.push({ labels, value: l.limit });
-    points.acceptQueuePeakLength.push({ labels, value: l.peak });
-    points.acceptQueueFullSeconds.push({ labels, value: l.fullSeconds });
-    if (l.synRecv !== undefined) points.synQueueLength.push({ labels, value: l.synRecv });
-  }
-  // Only report a family whose source answered: a zero must mean "no listeners".
-  if (snap.sources.proc_net_tcp?.up || snap.sources.ss?.up) points.listeners.push({ labels: { family: 'ipv4' }, value: snap.listenerCounts.ipv4 });
-  if (snap.sources.proc_net_tcp6?.up || snap.sources.ss?.up) points.listeners.push({ labels: { family: 'ipv6' }, value: snap.listenerCounts.ipv6 });
+  for (const ns of snap.namespaces) namespacePoints(points, ns);
   points.listenersDropped.push({ labels: {}, value: snap.listenersDropped });
+  if (snap.listenersUnattributed !== undefined) points.listenersUnattributed.push({ labels: {}, value: snap.listenersUnattributed });
+  if (info.allNamespaces) points.namespaces.push({ labels: {}, value: snap.namespaces.length });
 
-  for (const [field, key] of Object.entries(TCPEXT_METRIC) as Array<[TcpExtField, MetricKey]>) {
-    const v = snap.tcpExt?.[field];
-    if (v !== undefined) points[key].push({ labels: {}, value: v });
-  }
-  for (const [name, key] of Object.entries(SYSCTL_METRIC) as Array<[SysctlName, MetricKey]>) {
-    const v = snap.sysctls[name];
-    if (v !== undefined) points[key].push({ labels: {}, value: v });
-  }
   for (const [source, s] of Object.entries(snap.sources)) {
     const labels = { source };
     points.sourceUp.push({ labels, value: s.up ? 1 : 0 });

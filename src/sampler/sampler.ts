@@ -1,7 +1,8 @@
 /**
- * The sampling loop: every interval, read all sources (in parallel, each bounded by its
- * timeout), merge them into one immutable snapshot and publish it. Never two samples at
- * once; a sample that overruns the interval delays the next instead of queueing more.
+ * The sampling loop: every interval, sample every watched network namespace (each source
+ * bounded by its timeout), merge them into one immutable snapshot and publish it. Never
+ * two samples at once; a sample that overruns the interval delays the next instead of
+ * queueing more.
  *
  * Between full samples a fast probe catches bursts shorter than the interval: it reads
  * /proc/net/snmp's PassiveOpens (one small read) and only when that moved, or a queue was
@@ -11,18 +12,12 @@
  * no growth. A probe that changed a peak, length or full time publishes a snapshot.
  */
 import type { Logger } from 'pino';
-import type { ListenerRecord } from '../sources/listener-record.js';
-import type { ParseResult } from '../sources/parse-result.js';
-import type { SocketEndpoint } from '../sources/ss-listeners.js';
-import type { SysctlValues } from '../sources/sysctls.js';
-import { groupKey, joinListeners } from './join-listeners.js';
-import { PeakTracker } from './peak-tracker.js';
-import { SlotAllocator } from './slot-allocator.js';
-import type { ListenerSample, Snapshot, SourceName, SourceStatus, TcpExtField } from './snapshot.js';
-import { TCPEXT_FIELDS } from './snapshot.js';
+import type { SocketOwners } from '../namespaces/socket-owners.js';
+import { NamespaceSampler, type NamespaceSample, type SourceOutcome } from './namespace-sampler.js';
+import type { ListenerSample, NamespaceSnapshot, Snapshot, SourceName, SourceStatus } from './snapshot.js';
+import { SOURCES } from './snapshot.js';
 import { SourceHealth } from './source-health.js';
 import type { KernelSources } from './sources.js';
-import { attributeSynRecv } from './syn-attribution.js';
 
 export interface SamplerOptions {
   readonly intervalMs: number;
@@ -31,50 +26,63 @@ export interface SamplerOptions {
   readonly peakWindowMs: number;
   readonly synQueueEnabled: boolean;
   readonly synQueueIntervalMs: number;
-  /** Cardinality guard: most sockets published per snapshot. */
+  /** Cardinality guard: most sockets published per snapshot, over all namespaces. */
   readonly maxListeners: number;
 }
 
-interface Timed<T> {
-  readonly result?: T;
-  readonly error?: Error;
-  readonly seconds: number;
+/** A namespace to sample, as the provider sees it at this sample. */
+export interface SampledNamespace {
+  /** Stable identity across samples (per-socket state is kept under it). */
+  readonly key: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly sources: KernelSources;
 }
 
-async function timed<T>(run: () => Promise<T>): Promise<Timed<T>> {
-  const start = performance.now();
-  try {
-    const result = await run();
-    return { result, seconds: (performance.now() - start) / 1000 };
-  } catch (err) {
-    return { error: err instanceof Error ? err : new Error(String(err)), seconds: (performance.now() - start) / 1000 };
-  }
+export type NamespaceProvider = () => readonly SampledNamespace[];
+
+/** The default mode: only the exporter's own network namespace, without extra labels. */
+export function singleNamespace(sources: KernelSources): NamespaceProvider {
+  const only = [{ key: 'self', labels: {}, sources }] as const;
+  return () => only;
+}
+
+// Namespaces are sampled a few at a time: each sample starts ss processes.
+const NAMESPACE_CONCURRENCY = 4;
+const CAP_WARNING_EVERY_MS = 5 * 60_000;
+
+async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
 }
 
 export class Sampler {
-  private readonly slots = new SlotAllocator();
-  private readonly peaks: PeakTracker;
+  private readonly namespaces = new Map<string, NamespaceSampler>();
   private readonly health: SourceHealth;
-  private readonly knownDevices = new Map<number, string>();
-  private synRecv: { readonly at: number; readonly endpoints?: readonly SocketEndpoint[] } | undefined;
   private snapshot: Snapshot | undefined;
   private samplesTotal = 0;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
   private lastFullStartMs: number | undefined;
-  /** Limits from the last full sample, for the fast path's "full" test. */
-  private limits = new Map<number, number>();
-  private lastPassiveOpens: number | undefined;
-  private anyFull = false;
   private lastCapWarningMs = -Infinity;
+  private lastProviderError = '';
+  /** Namespace keys of the published snapshot, in its order. */
+  private publishedKeys: readonly string[] = [];
 
   constructor(
-    private readonly sources: KernelSources,
+    private readonly provider: NamespaceProvider,
     private readonly opts: SamplerOptions,
     private readonly log: Logger,
+    private readonly owners?: SocketOwners,
   ) {
-    this.peaks = new PeakTracker(opts.peakWindowMs, 2 * opts.intervalMs);
     this.health = new SourceHealth(log);
   }
 
@@ -106,12 +114,7 @@ export class Sampler {
           });
         return;
       }
-      try {
-        this.probe(now);
-      } catch (err) {
-        // The next full sample reports the failing source; a probe only logs at debug.
-        this.log.debug({ err: String(err) }, 'fast probe failed');
-      }
+      this.probe(now);
       schedule();
     };
     tick();
@@ -125,125 +128,135 @@ export class Sampler {
   }
 
   async sampleOnce(): Promise<Snapshot> {
-    const nowMs = performance.now();
-    const synDue =
-      this.opts.synQueueEnabled && (this.synRecv === undefined || nowMs - this.synRecv.at >= this.opts.synQueueIntervalMs);
-    // ss is a child process: start it first so the /proc reads overlap with it.
-    const ssP = timed(() => this.sources.ssListeners());
-    const synP = synDue ? timed(() => this.sources.synRecv()) : undefined;
-    const tcp = await timed(() => this.sources.procTcp());
-    const tcp6 = await timed(() => this.sources.procTcp6());
-    const [ss, netstat, sysctls, syn] = await Promise.all([
-      ssP,
-      timed(() => this.sources.netstat()),
-      timed(() => this.sources.sysctls()),
-      synP,
-    ]);
+    const targets = this.currentNamespaces();
+    const results = await mapLimited(targets, NAMESPACE_CONCURRENCY, (t) => this.namespaces.get(t.key)!.sample());
+    this.recordHealth(targets, results);
 
-    this.health.record('ss', ss);
-    this.health.record('proc_net_tcp', tcp);
-    this.health.record('proc_net_tcp6', tcp6);
-    this.health.record('netstat', netstat);
-    const sysctlError = sysctls.result && sysctls.result.failed.length > 0 ? new Error(sysctls.result.failed.join('; ')) : undefined;
-    this.health.record('sysctl', sysctlError ? { ...sysctls, error: sysctlError, result: sysctls.result } : sysctls);
-    if (syn) {
-      this.health.record('syn_recv', syn);
-      this.synRecv = { at: nowMs, ...(syn.result ? { endpoints: syn.result.records } : {}) };
-    }
-
-    for (const r of ss.result?.records ?? []) if (r.device !== undefined) this.knownDevices.set(r.inode, r.device);
-    const proc = [...(tcp.result?.records ?? []), ...(tcp6.result?.records ?? [])];
-    const joined = joinListeners(ss.result, proc, this.knownDevices);
-    const all = this.buildListeners(joined, performance.now());
-    const listeners = capListeners(all, this.opts.maxListeners);
-    const dropped = all.length - listeners.length;
+    const owners = this.owners?.resolve(results.flatMap((r) => r.listeners.map((l) => l.inode)));
+    const named = results.map((r) =>
+      owners ? r.listeners.map((l) => withProcess(l, owners.names.get(l.inode))) : r.listeners,
+    );
+    const all = named.flat();
+    const kept = new Set(capListeners(all, this.opts.maxListeners));
+    const dropped = all.length - kept.size;
     if (dropped > 0 && performance.now() - this.lastCapWarningMs >= CAP_WARNING_EVERY_MS) {
       this.lastCapWarningMs = performance.now();
-      this.log.warn({ listeners: all.length, max_listeners: this.opts.maxListeners, dropped }, 'more listening sockets than --max-listeners; the least loaded are not exported');
+      this.log.warn(
+        { listeners: all.length, max_listeners: this.opts.maxListeners, dropped },
+        'more listening sockets than --max-listeners; the least loaded are not exported',
+      );
     }
 
-    const tcpExt = netstat.result ? pickTcpExt(netstat.result) : undefined;
-    const sourceStatus: Partial<Record<SourceName, SourceStatus>> = {};
-    for (const name of this.health.names()) sourceStatus[name] = this.health.status(name);
-
+    const namespaces = results.map((r, i) =>
+      namespaceSnapshot(targets[i]!.labels, r, Object.freeze(named[i]!.filter((l) => kept.has(l)))),
+    );
+    const sources: Partial<Record<SourceName, SourceStatus>> = {};
+    for (const name of this.health.names()) sources[name] = this.health.status(name);
     this.samplesTotal++;
     const snap: Snapshot = Object.freeze({
       timestampSeconds: Date.now() / 1000,
-      listeners: Object.freeze(listeners),
-      listenerCounts: Object.freeze({
-        ipv4: all.filter((l) => l.family === 'ipv4').length,
-        ipv6: all.filter((l) => l.family === 'ipv6').length,
-      }),
+      namespaces: Object.freeze(namespaces),
       listenersDropped: dropped,
-      ...(tcpExt ? { tcpExt: Object.freeze(tcpExt) } : {}),
-      sysctls: Object.freeze({ ...(sysctls.result?.values ?? {}) } as SysctlValues),
-      sources: Object.freeze(sourceStatus),
+      ...(owners ? { listenersUnattributed: owners.unattributed } : {}),
+      sources: Object.freeze(sources),
       samplesTotal: this.samplesTotal,
     });
     this.snapshot = snap;
+    this.publishedKeys = targets.map((t) => t.key);
     return snap;
   }
 
-  /** The fast path; see the class comment. Returns whether it published a snapshot. */
+  /** The fast path over every namespace. Returns whether it published a snapshot. */
   probe(nowMs = performance.now()): boolean {
     const snap = this.snapshot;
     if (!snap) return false;
-    const opens = this.sources.passiveOpens();
-    if (opens !== undefined && opens === this.lastPassiveOpens && !this.anyFull) return false;
-    this.lastPassiveOpens = opens;
-
-    const current = new Map(snap.listeners.map((l) => [l.inode, l]));
-    const updated = new Map<number, ListenerSample>();
-    let anyFull = false;
-    for (const family of ['ipv4', 'ipv6'] as const) {
-      // A family with no listeners is not read: with no LISTEN row to stop at, the read
-      // would walk every connection of the host to reach the end of the file.
-      if (!snap.listeners.some((l) => l.family === family)) continue;
-      for (const r of this.sources.listenersNow(family).records) {
-        const before = current.get(r.inode);
-        // Sockets born since the last full sample wait for it: their identity needs ss.
-        if (!before) continue;
-        const limit = this.limits.get(r.inode);
-        if (limit !== undefined && r.depth > limit) anyFull = true;
-        const { peak, fullSeconds } = this.peaks.observe(r.inode, nowMs, r.depth, limit);
-        if (peak !== before.peak || fullSeconds !== before.fullSeconds || r.depth !== before.depth) {
-          updated.set(r.inode, Object.freeze({ ...before, depth: r.depth, peak, fullSeconds }));
-        }
+    let changed = false;
+    const namespaces = snap.namespaces.map((ns, i) => {
+      const sampler = this.namespaces.get(this.publishedKeys[i]!);
+      if (!sampler) return ns;
+      try {
+        const updated = sampler.probe(nowMs, ns.listeners);
+        if (updated.size === 0) return ns;
+        changed = true;
+        return Object.freeze({ ...ns, listeners: Object.freeze(ns.listeners.map((l) => updated.get(l.inode) ?? l)) });
+      } catch (err) {
+        // The next full sample reports the failing source; a probe only logs at debug.
+        this.log.debug({ err: String(err) }, 'fast probe failed');
+        return ns;
       }
-    }
-    this.anyFull = anyFull;
-    if (updated.size === 0) return false;
-    this.snapshot = Object.freeze({
-      ...snap,
-      listeners: Object.freeze(snap.listeners.map((l) => updated.get(l.inode) ?? l)),
     });
+    if (!changed) return false;
+    this.snapshot = Object.freeze({ ...snap, namespaces: Object.freeze(namespaces) });
     return true;
   }
 
-  private buildListeners(joined: readonly ListenerRecord[], nowMs: number): ListenerSample[] {
-    const present = new Set(joined.map((r) => r.inode));
-    this.limits = new Map(joined.filter((r) => r.limit !== undefined).map((r) => [r.inode, r.limit!]));
-    this.anyFull = joined.some((r) => r.limit !== undefined && r.depth > r.limit);
-    const slotByInode = this.slots.update(joined.map((r) => ({ inode: r.inode, group: groupKey(r) })));
-    this.peaks.retain(present);
-    for (const inode of this.knownDevices.keys()) if (!present.has(inode)) this.knownDevices.delete(inode);
+  /** Asks the provider which namespaces exist now; keeps state for those that remain. */
+  private currentNamespaces(): readonly SampledNamespace[] {
+    let targets: readonly SampledNamespace[];
+    try {
+      targets = this.provider();
+      this.lastProviderError = '';
+    } catch (err) {
+      const msg = String(err);
+      if (msg !== this.lastProviderError) this.log.error({ err: msg }, 'cannot list network namespaces; sampling the last known ones');
+      this.lastProviderError = msg;
+      return [...this.namespaces.keys()].map((key) => ({ key, labels: {}, sources: this.namespaces.get(key)!.sources }));
+    }
+    const keep = new Set(targets.map((t) => t.key));
+    for (const key of this.namespaces.keys()) if (!keep.has(key)) this.namespaces.delete(key);
+    for (const t of targets) {
+      const existing = this.namespaces.get(t.key);
+      if (existing) existing.sources = t.sources;
+      else this.namespaces.set(t.key, new NamespaceSampler(t.sources, this.opts));
+    }
+    return targets;
+  }
 
-    const withSlots = joined.map((r) => ({ ...r, slot: slotByInode.get(r.inode)! }));
-    const synCounts = this.synRecv?.endpoints ? attributeSynRecv(withSlots, this.synRecv.endpoints) : undefined;
-    return withSlots.map((r) => {
-      const { peak, fullSeconds } = this.peaks.observe(r.inode, nowMs, r.depth, r.limit);
-      const sample: ListenerSample = {
-        ...r,
-        peak,
-        fullSeconds,
-        ...(synCounts ? { synRecv: synCounts.get(r.inode) ?? 0 } : {}),
-      };
-      return Object.freeze(sample);
-    });
+  /** One status per source over all namespaces: down if it failed in any of them. */
+  private recordHealth(targets: readonly SampledNamespace[], results: readonly NamespaceSample[]): void {
+    for (const source of SOURCES) {
+      const outcomes: Array<[string, SourceOutcome]> = [];
+      results.forEach((r, i) => {
+        const o = r.outcomes[source];
+        if (o) outcomes.push([targets[i]!.key, o]);
+      });
+      if (outcomes.length === 0) continue;
+      const failed = outcomes.filter(([, o]) => o.error);
+      const error =
+        failed.length === 0
+          ? undefined
+          : new Error(
+              outcomes.length === 1
+                ? failed[0]![1].error!.message
+                : `${failed.length} of ${outcomes.length} namespaces, e.g. ${failed[0]![0]}: ${failed[0]![1].error!.message}`,
+            );
+      this.health.record(source, {
+        seconds: outcomes.reduce((s, [, o]) => s + o.seconds, 0),
+        result: { rejected: outcomes.reduce((s, [, o]) => s + (o.result?.rejected ?? 0), 0) },
+        ...(error ? { error } : {}),
+      });
+    }
   }
 }
 
-const CAP_WARNING_EVERY_MS = 5 * 60_000;
+function withProcess(l: ListenerSample, name: string | undefined): ListenerSample {
+  return name === undefined ? l : Object.freeze({ ...l, process: name });
+}
+
+function namespaceSnapshot(
+  labels: Readonly<Record<string, string>>,
+  r: NamespaceSample,
+  listeners: readonly ListenerSample[],
+): NamespaceSnapshot {
+  return Object.freeze({
+    labels,
+    listeners,
+    listenerCounts: Object.freeze(r.listenerCounts),
+    familiesKnown: Object.freeze(r.familiesKnown),
+    ...(r.tcpExt ? { tcpExt: Object.freeze(r.tcpExt) } : {}),
+    sysctls: Object.freeze(r.sysctls),
+  });
+}
 
 /**
  * Keeps the `max` most loaded sockets: highest peak fill ratio first (peak length where the
@@ -253,15 +266,14 @@ export function capListeners(all: readonly ListenerSample[], max: number): Liste
   if (all.length <= max) return [...all];
   const load = (l: ListenerSample) => (l.limit ? l.peak / l.limit : l.peak);
   return [...all]
-    .sort((a, b) => load(b) - load(a) || b.depth - a.depth || a.port - b.port || a.address.localeCompare(b.address) || a.slot - b.slot)
+    .sort(
+      (a, b) =>
+        load(b) - load(a) ||
+        b.depth - a.depth ||
+        a.port - b.port ||
+        a.address.localeCompare(b.address) ||
+        a.slot - b.slot ||
+        a.inode - b.inode,
+    )
     .slice(0, max);
-}
-
-function pickTcpExt(parsed: ParseResult<{ group: string; name: string; value: number }>): Partial<Record<TcpExtField, number>> {
-  const out: Partial<Record<TcpExtField, number>> = {};
-  const wanted = new Set<string>(TCPEXT_FIELDS);
-  for (const c of parsed.records) {
-    if (c.group === 'TcpExt' && wanted.has(c.name)) out[c.name as TcpExtField] = c.value;
-  }
-  return out;
 }

@@ -18,6 +18,8 @@ export interface ListenerSample {
   readonly peak: number;
   readonly fullSeconds: number;
   readonly synRecv?: number;
+  /** Owning process's name, with --collector.process-names. */
+  readonly process?: string;
 }
 
 export interface SourceStatus {
@@ -40,17 +42,28 @@ export const TCPEXT_FIELDS = [
 ] as const;
 export type TcpExtField = (typeof TCPEXT_FIELDS)[number];
 
-export interface Snapshot {
-  readonly timestampSeconds: number;
-  /** At most --max-listeners of them, the most loaded first chosen. */
+/** One network namespace's part of a snapshot. */
+export interface NamespaceSnapshot {
+  /** Labels that name the namespace (--namespaces=all); empty in the default mode. */
+  readonly labels: Readonly<Record<string, string>>;
+  /** At most --max-listeners over all namespaces, the most loaded kept. */
   readonly listeners: readonly ListenerSample[];
   /** Listening sockets by family before the cap. */
   readonly listenerCounts: Readonly<Record<Family, number>>;
-  /** Sockets left out by the cap. */
-  readonly listenersDropped: number;
-  /** Absent when /proc/net/netstat could not be read at this sample. */
+  /** Whether a source that lists each family's sockets answered. */
+  readonly familiesKnown: Readonly<Record<Family, boolean>>;
+  /** Absent when the namespace's netstat could not be read at this sample. */
   readonly tcpExt?: Readonly<Partial<Record<TcpExtField, number>>>;
   readonly sysctls: Readonly<SysctlValues>;
+}
+
+export interface Snapshot {
+  readonly timestampSeconds: number;
+  readonly namespaces: readonly NamespaceSnapshot[];
+  /** Sockets left out by the cap. */
+  readonly listenersDropped: number;
+  /** With --collector.process-names: sockets whose owner could not be found. */
+  readonly listenersUnattributed?: number;
   /** Only the sources that are enabled. */
   readonly sources: Readonly<Partial<Record<SourceName, SourceStatus>>>;
   readonly samplesTotal: number;

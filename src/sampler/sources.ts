@@ -1,20 +1,21 @@
 /**
- * The kernel reads one sample makes, behind one interface so the sampler can be driven by
- * real sources in production and kernel tests, and by a fault injector where a fault
- * cannot be caused for real.
+ * The kernel reads one namespace's sample makes, behind one interface so the sampler can
+ * be driven by real sources in production and kernel tests, and by scripted ones where a
+ * fault or an exact count cannot be caused for real.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/config.js';
 import type { Family } from '../net/ip-address.js';
+import type { NetnsTarget } from '../namespaces/discovery.js';
 import type { ListenerRecord } from '../sources/listener-record.js';
 import { type KernelCounter, readNetstat } from '../sources/netstat.js';
 import type { ParseResult } from '../sources/parse-result.js';
 import { parseProcNetTcp, readListenSection } from '../sources/proc-net-tcp.js';
-import { readSsListeners, type SocketEndpoint } from '../sources/ss-listeners.js';
 import { readPassiveOpens } from '../sources/snmp.js';
+import { readSsListeners, type SocketEndpoint } from '../sources/ss-listeners.js';
 import { readSsSynRecv } from '../sources/syn-recv.js';
-import { readSysctls, type SysctlReadResult } from '../sources/sysctls.js';
+import { readSysctls, readSysctlsVia, type SysctlReadResult } from '../sources/sysctls.js';
 
 export interface KernelSources {
   ssListeners(): Promise<ParseResult<ListenerRecord>>;
@@ -29,11 +30,25 @@ export interface KernelSources {
   listenersNow(family: Family): ParseResult<ListenerRecord>;
 }
 
-export function kernelSources(cfg: Config): KernelSources {
+// Another namespace's sysctls cost a process start each; they change rarely.
+const FOREIGN_SYSCTL_REFRESH_MS = 60_000;
+
+/**
+ * Sources for the exporter's own network namespace (no target), or for another one seen
+ * through one of its processes: /proc/<pid>/net/* for tables and counters, and ss and
+ * sysctls run inside it with nsenter (needs CAP_SYS_ADMIN; without it those fail and only
+ * the limit and sysctls go missing).
+ */
+export function kernelSources(cfg: Config, target?: Pick<NetnsTarget, 'pid' | 'self'>): KernelSources {
   const t = cfg.sourceTimeoutMs;
-  const net = (f: string) => join(cfg.procfs, 'net', f);
+  const foreign = target !== undefined && !target.self;
+  const netDir = foreign ? join(cfg.procfs, String(target.pid), 'net') : join(cfg.procfs, 'net');
+  const net = (f: string) => join(netDir, f);
+  const enter = foreign ? ['nsenter', '-t', String(target.pid), '-n', '--'] : [];
+  const ss = [...enter, cfg.ssPath];
+  let sysctlCache: { at: number; result: SysctlReadResult } | undefined;
   return {
-    ssListeners: () => readSsListeners(cfg.ssPath, t),
+    ssListeners: () => readSsListeners(ss, t),
     procTcp: async () => parseProcNetTcp(readListenSection(net('tcp'), t), 'ipv4'),
     procTcp6: async () => {
       try {
@@ -45,8 +60,15 @@ export function kernelSources(cfg: Config): KernelSources {
       }
     },
     netstat: () => readNetstat(net('netstat'), t),
-    sysctls: () => readSysctls(cfg.procfs, t),
-    synRecv: () => readSsSynRecv(cfg.ssPath, t),
+    sysctls: async () => {
+      if (!foreign) return readSysctls(cfg.procfs, t);
+      const now = performance.now();
+      if (!sysctlCache || now - sysctlCache.at >= FOREIGN_SYSCTL_REFRESH_MS) {
+        sysctlCache = { at: now, result: await readSysctlsVia(enter, cfg.procfs, t) };
+      }
+      return sysctlCache.result;
+    },
+    synRecv: () => readSsSynRecv(ss, t),
     passiveOpens: () => readPassiveOpens(net('snmp')),
     listenersNow: (family) => parseProcNetTcp(readListenSection(net(family === 'ipv4' ? 'tcp' : 'tcp6'), t), family),
   };

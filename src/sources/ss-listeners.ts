@@ -73,7 +73,12 @@ export function parseSsListeners(text: string): ParseResult<ListenerRecord> {
   return { records, rejected };
 }
 
-export async function readSsListeners(ssPath: string, timeoutMs: number): Promise<ParseResult<ListenerRecord>> {
-  const out = await runCommand(ssPath, SS_LISTENING_ARGS, { timeoutMs });
+/**
+ * @param command ss itself, or a prefix that runs it in another network namespace
+ *   (`nsenter -t PID -n -- ss`); always a fixed argv, never a shell
+ */
+export async function readSsListeners(command: readonly string[], timeoutMs: number): Promise<ParseResult<ListenerRecord>> {
+  const [file, ...prefix] = command;
+  const out = await runCommand(file!, [...prefix, ...SS_LISTENING_ARGS], { timeoutMs });
   return parseSsListeners(out);
 }

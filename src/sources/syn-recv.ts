@@ -26,6 +26,8 @@ export function parseSsSynRecv(text: string): ParseResult<SocketEndpoint> {
   return { records, rejected };
 }
 
-export async function readSsSynRecv(ssPath: string, timeoutMs: number): Promise<ParseResult<SocketEndpoint>> {
-  return parseSsSynRecv(await runCommand(ssPath, SS_SYN_RECV_ARGS, { timeoutMs }));
+/** @param command as for readSsListeners */
+export async function readSsSynRecv(command: readonly string[], timeoutMs: number): Promise<ParseResult<SocketEndpoint>> {
+  const [file, ...prefix] = command;
+  return parseSsSynRecv(await runCommand(file!, [...prefix, ...SS_SYN_RECV_ARGS], { timeoutMs }));
 }

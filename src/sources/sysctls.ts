@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseCount } from './listener-record.js';
 import type { ParseResult } from './parse-result.js';
+import { runCommand } from './run-command.js';
 
 export const SYSCTLS = {
   somaxconn: 'net/core/somaxconn',
@@ -25,6 +26,27 @@ export interface SysctlReadResult {
   readonly rejected: number;
   /** Sysctls that could not be read (missing file, permission). */
   readonly failed: string[];
+}
+
+/**
+ * Sysctls of another network namespace: /proc/sys/net shows the namespace of the reader,
+ * so `cat` runs inside it (`nsenter -t PID -n -- cat FILES`) and prints one value a line.
+ */
+export async function readSysctlsVia(enter: readonly string[], procfs: string, timeoutMs: number): Promise<SysctlReadResult> {
+  const entries = Object.entries(SYSCTLS) as Array<[SysctlName, string]>;
+  const [file, ...prefix] = enter;
+  const out = await runCommand(file!, [...prefix, 'cat', ...entries.map(([, rel]) => join(procfs, 'sys', rel))], { timeoutMs });
+  const lines = out.split('\n');
+  const values: SysctlValues = {};
+  let rejected = 0;
+  const failed: string[] = [];
+  entries.forEach(([name, rel], i) => {
+    const parsed = parseSysctlValue(lines[i] ?? '');
+    rejected += parsed.rejected;
+    if (parsed.records[0] !== undefined) values[name] = parsed.records[0];
+    else failed.push(`${rel}: no value`);
+  });
+  return { values, rejected, failed };
 }
 
 export async function readSysctls(procfs: string, timeoutMs: number): Promise<SysctlReadResult> {

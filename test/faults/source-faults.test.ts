@@ -60,18 +60,18 @@ describe('ss faults', () => {
     expect(performance.now() - started).toBeLessThan(5000);
     expect(snap.sources.ss).toMatchObject({ up: false, errorsTotal: 1 });
     expect(snap.sources.proc_net_tcp?.up).toBe(true);
-    expect(snap.listeners.length).toBe(capturedSs.trim().split('\n').length);
-    expect(snap.listeners.every((l) => l.limit === undefined)).toBe(true);
-    expect(snap.tcpExt?.ListenOverflows).toBeGreaterThan(0);
-    expect(snap.sysctls.somaxconn).toBe(4096);
+    expect(snap.namespaces[0]!.listeners.length).toBe(capturedSs.trim().split('\n').length);
+    expect(snap.namespaces[0]!.listeners.every((l) => l.limit === undefined)).toBe(true);
+    expect(snap.namespaces[0]!.tcpExt?.ListenOverflows).toBeGreaterThan(0);
+    expect(snap.namespaces[0]!.sysctls.somaxconn).toBe(4096);
   });
 
   it('prints garbage: lines are rejected and counted, /proc fills in', async () => {
     const garbage = fakeSs('ss-garbage', `printf 'garbage\\n\\x01\\x02 nonsense\\n'; cat <<'EOF'\n${capturedSs.split('\n')[0]}\nEOF`);
     const snap = await sampleWith([`--ss.path=${garbage}`, `--path.procfs=${procfs}`]);
     expect(snap.sources.ss).toMatchObject({ up: true, rejectedLinesTotal: 2 });
-    expect(snap.listeners.length).toBe(capturedSs.trim().split('\n').length);
-    expect(snap.listeners.filter((l) => l.limit !== undefined)).toHaveLength(1);
+    expect(snap.namespaces[0]!.listeners.length).toBe(capturedSs.trim().split('\n').length);
+    expect(snap.namespaces[0]!.listeners.filter((l) => l.limit !== undefined)).toHaveLength(1);
   });
 
   it('leaves no process behind after killing a hanging ss', async () => {
@@ -92,8 +92,8 @@ describe('/proc faults', () => {
     rmSync(join(procfs, 'net', 'netstat'));
     const snap = await sampleWith([`--ss.path=${ss}`, `--path.procfs=${procfs}`]);
     expect(snap.sources.netstat?.up).toBe(false);
-    expect(snap.tcpExt).toBeUndefined();
-    expect(snap.listeners.length).toBeGreaterThan(0);
+    expect(snap.namespaces[0]!.tcpExt).toBeUndefined();
+    expect(snap.namespaces[0]!.listeners.length).toBeGreaterThan(0);
     expect(snap.sources.sysctl?.up).toBe(true);
   });
 
@@ -104,7 +104,7 @@ describe('/proc faults', () => {
     const snap = await sampleWith([`--ss.path=${ss}`, `--path.procfs=${procfs}`]);
     expect(snap.sources.proc_net_tcp?.up).toBe(false);
     expect(snap.sources.proc_net_tcp6?.up).toBe(true);
-    expect(snap.listeners.filter((l) => l.limit !== undefined).length).toBe(capturedSs.trim().split('\n').length);
+    expect(snap.namespaces[0]!.listeners.filter((l) => l.limit !== undefined).length).toBe(capturedSs.trim().split('\n').length);
   });
 
   it('truncated mid-row and unknown extra columns: good rows kept, bad ones counted', async () => {
@@ -116,9 +116,9 @@ describe('/proc faults', () => {
     writeFileSync(join(procfs, 'net', 'netstat'), netstat);
     const snap = await sampleWith(['--ss.path=/nonexistent', `--path.procfs=${procfs}`]);
     expect(snap.sources.proc_net_tcp).toMatchObject({ up: true, rejectedLinesTotal: 1 });
-    expect(snap.listeners.filter((l) => l.family === 'ipv4')).toHaveLength(2);
+    expect(snap.namespaces[0]!.listeners.filter((l) => l.family === 'ipv4')).toHaveLength(2);
     expect(snap.sources.netstat).toMatchObject({ up: true, rejectedLinesTotal: 0 });
-    expect(snap.tcpExt?.ListenOverflows).toBeGreaterThan(0);
+    expect(snap.namespaces[0]!.tcpExt?.ListenOverflows).toBeGreaterThan(0);
   });
 
   it('a missing sysctl is reported, the others are read', async () => {
@@ -126,7 +126,7 @@ describe('/proc faults', () => {
     rmSync(join(procfs, 'sys', 'net', 'core', 'somaxconn'));
     const snap = await sampleWith([`--ss.path=${ss}`, `--path.procfs=${procfs}`]);
     expect(snap.sources.sysctl?.up).toBe(false);
-    expect(snap.sysctls).toEqual({ maxSynBacklog: 2048, syncookies: 1, abortOnOverflow: 0 });
+    expect(snap.namespaces[0]!.sysctls).toEqual({ maxSynBacklog: 2048, syncookies: 1, abortOnOverflow: 0 });
   });
 });
 

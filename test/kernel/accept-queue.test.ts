@@ -199,3 +199,18 @@ describe('cardinality guard', () => {
     expect(exp.process.stderr()).toMatch(/more listening sockets than --max-listeners/);
   });
 });
+
+describe('process names', () => {
+  it('--collector.process-names labels each socket with its owner and counts the unattributed', async () => {
+    const l = await listen(ns, { addr: '127.0.0.1', backlog: 4 });
+    const exp = await startExporter(ns, ['--collector.process-names']);
+    const m = await waitFor('owners', async () => {
+      const s = await exp.metrics();
+      return pick(s, 'listenq_accept_queue_length').length === 2 ? s : undefined;
+    });
+    const comm = (await ns.run(['cat', `/proc/${l.process.child.pid}/comm`])).trim();
+    expect(pick(m, 'listenq_accept_queue_length', { port: String(l.port) })[0]!.labels['process']).toBe(comm);
+    expect(pick(m, 'listenq_accept_queue_length', { port: String(exp.port) })[0]!.labels['process']).toBe('node');
+    expect(valueOf(m, 'listenq_listeners_unattributed')).toBe(0);
+  });
+});

@@ -3,8 +3,7 @@ import { pino } from 'pino';
 import type { Config } from '../../src/config/config.js';
 import { parseArgs } from '../../src/config/parse-args.js';
 import { Exposition } from '../../src/metrics/exposition.js';
-import { Sampler } from '../../src/sampler/sampler.js';
-import { kernelSources } from '../../src/sampler/sources.js';
+import { samplerFromConfig } from '../../src/sampler/from-config.js';
 import { buildServer } from '../../src/server/http-server.js';
 
 export const silentLog = pino({ level: 'silent' });
@@ -17,18 +16,7 @@ export function configFrom(args: string[]): Config {
 
 export function wire(args: string[] = []) {
   const cfg = configFrom(args);
-  const sampler = new Sampler(
-    kernelSources(cfg),
-    {
-      intervalMs: cfg.sampleIntervalMs,
-      fastIntervalMs: cfg.fastIntervalMs,
-      peakWindowMs: cfg.peakWindowMs,
-      synQueueEnabled: cfg.synQueueEnabled,
-      synQueueIntervalMs: cfg.synQueueIntervalMs,
-      maxListeners: cfg.maxListeners,
-    },
-    silentLog,
-  );
+  const sampler = samplerFromConfig(cfg, silentLog);
   const exposition = new Exposition(() => sampler.latest(), { version: '0.0.0-test', host: () => undefined });
   const app = buildServer({
     telemetryPath: cfg.telemetryPath,

@@ -5,6 +5,7 @@
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -192,4 +193,37 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, stepMs));
   }
+}
+
+/**
+ * The namespace the tests run in, for an exporter that must watch the others from outside
+ * (--namespaces=all). Its HTTP traffic stays on 127.0.0.1.
+ */
+export function hostNamespace(): Netns {
+  const started = new Set<ManagedProcess>();
+  return {
+    name: 'host',
+    enter: [],
+    async run(argv) {
+      const [cmd, ...args] = argv;
+      const { stdout } = await execFileP(cmd!, args, { maxBuffer: 64 << 20 });
+      return stdout;
+    },
+    start(argv, env) {
+      const p = startProcess(argv, env);
+      started.add(p);
+      return p;
+    },
+    async sysctl() {
+      throw new Error('tests never change the host namespace\'s sysctls');
+    },
+    async destroy() {
+      await Promise.all([...started].map((p) => p.stop()));
+    },
+  };
+}
+
+/** The inode of a test namespace: the id the exporter labels it with. */
+export function netnsInode(ns: Netns): string {
+  return String(statSync(`/run/netns/${ns.name}`).ino);
 }

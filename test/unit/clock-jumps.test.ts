@@ -4,7 +4,7 @@
  * sample timestamp.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Sampler } from '../../src/sampler/sampler.js';
+import { Sampler, singleNamespace } from '../../src/sampler/sampler.js';
 import type { KernelSources } from '../../src/sampler/sources.js';
 import { silentLog } from '../support/in-process.js';
 
@@ -25,7 +25,7 @@ describe('clock jumps', () => {
       listenersNow: () => ({ records: [], rejected: 0 }),
     };
     const sampler = new Sampler(
-      sources,
+      singleNamespace(sources),
       { intervalMs: 1000, fastIntervalMs: 0, peakWindowMs: 60_000, synQueueEnabled: false, synQueueIntervalMs: 1000, maxListeners: 10 },
       silentLog,
     );
@@ -43,10 +43,10 @@ describe('clock jumps', () => {
 
     expect(back.timestampSeconds).toBe(Date.parse('2025-01-01T00:00:00Z') / 1000);
     expect(forward.timestampSeconds).toBe(Date.parse('2030-01-01T00:00:00Z') / 1000);
-    const full = forward.listeners[0]!.fullSeconds;
-    expect(back.listeners[0]!.fullSeconds).toBeGreaterThan(0);
-    expect(full).toBeGreaterThan(back.listeners[0]!.fullSeconds);
+    const full = forward.namespaces[0]!.listeners[0]!.fullSeconds;
+    expect(back.namespaces[0]!.listeners[0]!.fullSeconds).toBeGreaterThan(0);
+    expect(full).toBeGreaterThan(back.namespaces[0]!.listeners[0]!.fullSeconds);
     expect(full).toBeLessThanOrEqual(elapsed);
-    expect(forward.listeners[0]!.peak).toBe(5);
+    expect(forward.namespaces[0]!.listeners[0]!.peak).toBe(5);
   });
 });

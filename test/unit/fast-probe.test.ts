@@ -3,7 +3,7 @@
  * checked exactly (the kernel tests prove the probe works on real sockets).
  */
 import { describe, expect, it } from 'vitest';
-import { Sampler } from '../../src/sampler/sampler.js';
+import { Sampler, singleNamespace } from '../../src/sampler/sampler.js';
 import type { KernelSources } from '../../src/sampler/sources.js';
 import type { ListenerRecord } from '../../src/sources/listener-record.js';
 import { silentLog } from '../support/in-process.js';
@@ -26,7 +26,7 @@ function scripted() {
     },
   };
   const sampler = new Sampler(
-    sources,
+    singleNamespace(sources),
     { intervalMs: 1000, fastIntervalMs: 100, peakWindowMs: 60_000, synQueueEnabled: false, synQueueIntervalMs: 1000, maxListeners: 100 },
     silentLog,
   );
@@ -47,17 +47,17 @@ describe('fast probe', () => {
     state.depth = 5;
     expect(sampler.probe(4)).toBe(true);
     expect(state.tableReads).toBe(2);
-    expect(sampler.latest()!.listeners[0]).toMatchObject({ depth: 5, peak: 5 });
+    expect(sampler.latest()!.namespaces[0]!.listeners[0]).toMatchObject({ depth: 5, peak: 5 });
 
     // Full (5 > 4): keep looking even though nothing new arrives, to time the fullness.
     expect(sampler.probe(104)).toBe(true);
     expect(state.tableReads).toBe(3);
     // Credited: 3 ms since the look before it became full (at 1), then 100 ms.
-    expect(sampler.latest()!.listeners[0]!.fullSeconds).toBeCloseTo(0.103, 6);
+    expect(sampler.latest()!.namespaces[0]!.listeners[0]!.fullSeconds).toBeCloseTo(0.103, 6);
 
     state.depth = 0; // drained by accept(): PassiveOpens does not move
     expect(sampler.probe(204)).toBe(true);
-    expect(sampler.latest()!.listeners[0]).toMatchObject({ depth: 0, peak: 5 });
+    expect(sampler.latest()!.namespaces[0]!.listeners[0]).toMatchObject({ depth: 0, peak: 5 });
     sampler.probe(304);
     expect(state.tableReads).toBe(4); // not full any more and nothing arrived: skipped
     expect(sampler.latest()!.samplesTotal).toBe(1); // probes are not samples

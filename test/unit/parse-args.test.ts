@@ -24,6 +24,8 @@ describe('parseArgs', () => {
       synQueueEnabled: true,
       synQueueIntervalMs: 10_000,
       maxListeners: 2000,
+      namespaces: 'self',
+      processNames: false,
       logLevel: 'info',
       logFormat: 'json',
     });

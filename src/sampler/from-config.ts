@@ -1,0 +1,24 @@
+/** The sampler the configuration asks for: which namespaces, and whether to name owners. */
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.js';
+import { allNamespaces } from '../namespaces/provider.js';
+import { SocketOwners } from '../namespaces/socket-owners.js';
+import { Sampler, singleNamespace } from './sampler.js';
+import { kernelSources } from './sources.js';
+
+export function samplerFromConfig(cfg: Config, log: Logger): Sampler {
+  const provider = cfg.namespaces === 'all' ? allNamespaces(cfg, log) : singleNamespace(kernelSources(cfg));
+  return new Sampler(
+    provider,
+    {
+      intervalMs: cfg.sampleIntervalMs,
+      fastIntervalMs: cfg.fastIntervalMs,
+      peakWindowMs: cfg.peakWindowMs,
+      synQueueEnabled: cfg.synQueueEnabled,
+      synQueueIntervalMs: cfg.synQueueIntervalMs,
+      maxListeners: cfg.maxListeners,
+    },
+    log,
+    cfg.processNames ? new SocketOwners(cfg.procfs) : undefined,
+  );
+}

@@ -1,0 +1,104 @@
+/**
+ * Node-wide mode: one exporter in the host namespace reports the listeners of three
+ * namespaces made by the test, each under its own netns label, with its own counters.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pick, type RunningExporter, type Sample, startExporter, valueOf } from '../support/exporter.js';
+import {
+  connectClients,
+  createNetns,
+  hostNamespace,
+  type Listener,
+  listen,
+  type ManagedProcess,
+  type Netns,
+  netnsInode,
+  tcpExtCounter,
+  waitFor,
+} from '../support/netns.js';
+
+const host = hostNamespace();
+const spaces: Netns[] = [];
+const listeners: Listener[] = [];
+const clients: ManagedProcess[] = [];
+let exp: RunningExporter;
+
+beforeAll(async () => {
+  for (let i = 0; i < 3; i++) {
+    const ns = await createNetns('lq-all');
+    spaces.push(ns);
+    // Different limits per namespace, each queue filled past its limit.
+    const l = await listen(ns, { addr: '127.0.0.1', backlog: 2 + i });
+    listeners.push(l);
+    clients.push(await connectClients(ns, '127.0.0.1', l.port, 10));
+  }
+});
+
+afterAll(async () => {
+  await exp?.stop();
+  await host.destroy();
+  for (const ns of spaces) await ns.destroy();
+});
+
+async function metricsWhere(what: string, ok: (m: Sample[]) => boolean): Promise<Sample[]> {
+  return waitFor(what, async () => {
+    const m = await exp.metrics();
+    return ok(m) ? m : undefined;
+  }, 20_000);
+}
+
+describe('--namespaces=all', () => {
+  it('reports each namespace\'s listener under its netns label with its depth, limit and counters', async () => {
+    exp = await startExporter(host, ['--namespaces=all', '--sample.interval=200ms']);
+    const m = await metricsWhere('three namespaces', (s) =>
+      spaces.every((ns, i) => valueOf(s, 'listenq_accept_queue_length', { netns: netnsInode(ns), port: String(listeners[i]!.port) }) === 3 + i),
+    );
+    for (const [i, ns] of spaces.entries()) {
+      const sel = { netns: netnsInode(ns), port: String(listeners[i]!.port), address: '127.0.0.1' };
+      expect(valueOf(m, 'listenq_accept_queue_limit', sel)).toBe(2 + i);
+      expect(valueOf(m, 'listenq_listeners', { netns: netnsInode(ns), family: 'ipv4' })).toBe(1);
+      expect(valueOf(m, 'listenq_listen_overflows_total', { netns: netnsInode(ns) })).toBeGreaterThan(0);
+      expect(valueOf(m, 'listenq_somaxconn', { netns: netnsInode(ns) })).toBe(4096);
+      // The namespace's own sockets only: nothing from the other test namespaces.
+      expect(pick(m, 'listenq_accept_queue_length', { netns: netnsInode(ns) })).toHaveLength(1);
+    }
+    expect(valueOf(m, 'listenq_namespaces')).toBeGreaterThanOrEqual(4);
+  });
+
+  it('gives each namespace its own overflow counter, equal to the kernel\'s', async () => {
+    // Stop the clients in the first namespace so its counter settles, then compare exactly.
+    const ns = spaces[0]!;
+    await clients[0]!.stop();
+    await new Promise((r) => setTimeout(r, 300));
+    const kernel = await tcpExtCounter(ns, 'ListenOverflows');
+    expect(kernel).toBeGreaterThan(0);
+    await metricsWhere(`overflows = ${kernel}`, (s) => valueOf(s, 'listenq_listen_overflows_total', { netns: netnsInode(ns) }) === kernel);
+    // The other namespaces' clients still retransmit: their counters move on their own.
+    const later = await metricsWhere('others move', (s) => (valueOf(s, 'listenq_listen_overflows_total', { netns: netnsInode(spaces[1]!) }) ?? 0) > kernel);
+    expect(valueOf(later, 'listenq_listen_overflows_total', { netns: netnsInode(ns) })).toBe(kernel);
+  });
+
+  it('drops a namespace once its last process exits', async () => {
+    const id = netnsInode(spaces[2]!);
+    // The namespace itself stays (ip netns keeps it mounted), but no process lives in it.
+    await listeners[2]!.process.stop();
+    await clients[2]!.stop();
+    const m = await metricsWhere('namespace gone', (s) => !s.some((x) => x.labels['netns'] === id));
+    expect(pick(m, 'listenq_listen_overflows_total', { netns: netnsInode(spaces[1]!) })).toHaveLength(1);
+    expect(pick(m, 'listenq_accept_queue_length', { netns: netnsInode(spaces[0]!) })).toHaveLength(1);
+  });
+
+  it('without CAP_SYS_ADMIN (no nsenter), depth still flows and the limit is absent', async () => {
+    await exp.stop();
+    // Root without CAP_SYS_ADMIN: /proc/<pid>/net is readable, entering a namespace is not.
+    exp = await startExporter(host, ['--namespaces=all', '--sample.interval=200ms'], process.env, (argv) => [
+      'setpriv', '--inh-caps=-sys_admin', '--bounding-set=-sys_admin', '--', ...argv,
+    ]);
+    const id = netnsInode(spaces[1]!);
+    const sel = { netns: id, port: String(listeners[1]!.port) };
+    const m = await metricsWhere('depth without limit', (s) => valueOf(s, 'listenq_accept_queue_length', sel) === 4);
+    expect(pick(m, 'listenq_accept_queue_limit', sel)).toEqual([]);
+    expect(valueOf(m, 'listenq_source_up', { source: 'ss' })).toBe(0);
+    expect(valueOf(m, 'listenq_listen_overflows_total', { netns: id })).toBeGreaterThan(0);
+  });
+});
