@@ -54,7 +54,8 @@ async function renderedArgs(values: Record<string, unknown>): Promise<string[]> 
 describe('flags in the chart', () => {
   it('reaches every exporter flag from values, with the value given, and nothing else', async () => {
     const flags = Object.fromEntries(FLAGS.map((f) => [f.name, otherValue(f)]));
-    const objects = await render(helm, { flags });
+    // --namespaces=all is only accepted together with the privileges the chart grants for it.
+    const objects = await render(helm, { flags, daemonset: { allNamespaces: flags.namespaces === 'all' } });
     const args = flagArgs(exporterContainer(podSpec(only<IDaemonSet>(objects, 'DaemonSet'))));
     expect([...args.keys()].sort()).toEqual([...FLAG_NAMES].sort());
     for (const f of FLAGS) expect(args.get(f.name), f.name).toBe(String(flags[f.name]));
@@ -62,7 +63,7 @@ describe('flags in the chart', () => {
 
   it('renders args the exporter parser accepts and reads back as given', async () => {
     const flags = Object.fromEntries(FLAGS.map((f) => [f.name, otherValue(f)]));
-    const args = await renderedArgs({ flags });
+    const args = await renderedArgs({ flags, daemonset: { allNamespaces: flags.namespaces === 'all' } });
     const outcome = parseArgs(args, {});
     expect(outcome.kind).toBe('run');
     if (outcome.kind !== 'run') return;
@@ -73,7 +74,7 @@ describe('flags in the chart', () => {
   it('renders only real flags in every mode and values combination the chart offers', async () => {
     const combos: Array<Record<string, unknown>> = [
       {},
-      { daemonset: { hostProc: { enabled: true } }, webConfig: { secretName: 's' } },
+      { daemonset: { hostProc: { enabled: true }, allNamespaces: true }, webConfig: { secretName: 's' } },
       { mode: 'sidecar', sidecar: { exampleApp: { enabled: true } } },
       { flags: { 'web.listen-address': null } },
       { flags: { 'log.level': '', 'sample.interval': null } },
@@ -106,6 +107,10 @@ describe('flags in the chart', () => {
     );
     expect(await renderError(helm, { flags: { 'web.config.file': '/x.yml' }, webConfig: { secretName: 's' } })).toMatch(
       /contradicts webConfig\.secretName/,
+    );
+    expect(await renderError(helm, { flags: { namespaces: 'all' } })).toMatch(/daemonset\.allNamespaces/);
+    expect(await renderError(helm, { flags: { namespaces: 'self' }, daemonset: { allNamespaces: true } })).toMatch(
+      /contradicts daemonset\.allNamespaces/,
     );
   });
 });

@@ -105,6 +105,7 @@ describe('daemonset mode, defaults', () => {
     expect(pod.containers).toHaveLength(1);
     expect(pod.hostNetwork).toBe(true);
     expect(pod.dnsPolicy).toBe('ClusterFirstWithHostNet');
+    expect(pod.hostPID).toBeUndefined();
     expect(pod.volumes).toBeUndefined();
     expect(pod.nodeSelector).toEqual({ 'kubernetes.io/os': 'linux' });
     expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(5); // the exporter's own shutdown grace
@@ -223,6 +224,37 @@ describe('daemonset mode, non-default values', () => {
     expect(c.livenessProbe?.tcpSocket).toEqual({ port: 'listenq-metrics' });
     expect(c.readinessProbe?.tcpSocket).toEqual({ port: 'listenq-metrics' });
     expect(c.livenessProbe?.httpGet).toBeUndefined();
+  });
+});
+
+describe('daemonset mode, every network namespace of the node', () => {
+  it('adds hostPID, root and exactly SYS_PTRACE and SYS_ADMIN, keeping the rest locked down', async () => {
+    const objects = await render(helm, { daemonset: { allNamespaces: true } });
+    const pod = podSpec(only<IDaemonSet>(objects, 'DaemonSet'));
+    const c = exporterContainer(pod);
+    expect(pod.hostPID).toBe(true);
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: false, runAsUser: 0, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(c.securityContext).toEqual({
+      runAsNonRoot: false,
+      runAsUser: 0,
+      runAsGroup: 0,
+      allowPrivilegeEscalation: false,
+      privileged: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'], add: ['SYS_PTRACE', 'SYS_ADMIN'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(flagArgs(c).get('namespaces')).toBe('all');
+    expectProbes(c);
+  });
+
+  it('is a DaemonSet-only setting: the sidecar stays unprivileged', async () => {
+    const objects = await render(helm, { mode: 'sidecar', daemonset: { allNamespaces: true }, sidecar: { exampleApp: { enabled: true } } });
+    const pod = podSpec(only<IDeployment>(objects, 'Deployment'));
+    const c = exporterContainer(pod);
+    expect(pod.hostPID).toBeUndefined();
+    expectLockedDown(pod, c, true);
+    expect(flagArgs(c).has('namespaces')).toBe(false);
   });
 });
 

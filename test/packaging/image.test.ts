@@ -129,8 +129,9 @@ describe('image contents', () => {
     }
   });
 
-  it('has ss from iproute2, and the app is not writable by its user', () => {
+  it('has ss from iproute2 and nsenter (for --namespaces=all), and the app is not writable by its user', () => {
     expect(statSync(inImage('usr/bin/ss')).mode & 0o111).not.toBe(0);
+    expect(statSync(inImage('usr/bin/nsenter')).mode & 0o111).not.toBe(0);
     const st = statSync(inImage('app/dist/main.js'));
     expect(st.uid).toBe(0);
     expect(st.mode & 0o022).toBe(0);

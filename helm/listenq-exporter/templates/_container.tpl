@@ -85,7 +85,12 @@ httpGet:
   resources:
     {{- toYaml $v.resources | nindent 4 }}
   securityContext:
+    {{- if and .daemonset $v.daemonset.allNamespaces }}
+    {{- $sc := mergeOverwrite (deepCopy $v.securityContext) (include "listenq-exporter.allNamespacesContainerSecurity" $root | fromYaml) }}
+    {{- toYaml $sc | nindent 4 }}
+    {{- else }}
     {{- toYaml $v.securityContext | nindent 4 }}
+    {{- end }}
   {{- if or $hostProc $v.webConfig.secretName }}
   volumeMounts:
     {{- if $hostProc }}

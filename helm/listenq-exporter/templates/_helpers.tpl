@@ -59,10 +59,21 @@ listenq-metrics
 /etc/listenq-exporter/web
 {{- end }}
 
-{{/* Flags after the chart's own settings: hostProc decides --path.procfs and webConfig
---web.config.file; setting either flag by hand as well is refused, not silently overridden. */}}
+{{/* Flags after the chart's own settings: daemonset.allNamespaces decides --namespaces,
+hostProc --path.procfs and webConfig --web.config.file; setting one of these flags by hand
+as well is refused, not silently overridden. */}}
 {{- define "listenq-exporter.effectiveFlags" -}}
 {{- $flags := deepCopy (.Values.flags | default dict) }}
+{{- $all := and (eq .Values.mode "daemonset") .Values.daemonset.allNamespaces }}
+{{- $ns := index $flags "namespaces" | default "" | toString }}
+{{- if $all }}
+{{- if and $ns (ne $ns "all") }}
+{{- fail (printf "flags.namespaces (%s) contradicts daemonset.allNamespaces; set only one" $ns) }}
+{{- end }}
+{{- $_ := set $flags "namespaces" "all" }}
+{{- else if eq $ns "all" }}
+{{- fail "flags.namespaces=all needs the privileges that daemonset.allNamespaces grants (DaemonSet mode): set that instead" }}
+{{- end }}
 {{- if .Values.webConfig.secretName }}
 {{- $path := printf "%s/web-config.yml" (include "listenq-exporter.webConfigDir" .) }}
 {{- $given := index $flags "web.config.file" | default "" }}
@@ -110,4 +121,20 @@ are printed as integers (YAML numbers arrive as floats, which would print as 1e+
 - {{ printf "--%s=%v" $name $v | quote }}
 {{- end }}
 {{- end }}
+{{- end }}
+
+{{/* Node-wide mode: root with only the two capabilities --namespaces=all uses. */}}
+{{- define "listenq-exporter.allNamespacesContainerSecurity" -}}
+runAsNonRoot: false
+runAsUser: 0
+runAsGroup: 0
+capabilities:
+  drop: ["ALL"]
+  add: ["SYS_PTRACE", "SYS_ADMIN"]
+{{- end }}
+
+{{- define "listenq-exporter.allNamespacesPodSecurity" -}}
+runAsNonRoot: false
+runAsUser: 0
+runAsGroup: 0
 {{- end }}
