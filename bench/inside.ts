@@ -120,7 +120,9 @@ const MAX_FDS_PER_HOLDER = 9000; // connections per pairs holder: 2 fds each, li
 const MAX_LISTENERS_PER_HOLDER = 5000;
 const BURST_BACKLOG = 4;
 const BURST_ADDR = '127.0.0.4';
-const LISTENER_BASE_PORT = 10_000;
+const LISTENER_BASE_PORT = 10_000; // 10,000 listeners take 127.0.0.1:10000-19999
+/** Exporters, node_exporter and the reference server listen here: no clash with the listeners above. */
+const HTTP_ADDR = '127.0.0.9';
 
 const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 
@@ -261,8 +263,8 @@ class Bench {
   async startExporter(extra: readonly string[] = []): Promise<Exporter> {
     const port = this.nextExporterPort++;
     const t0 = performance.now();
-    const proc = this.procs.start([process.execPath, EXPORTER_MAIN, `--web.listen-address=127.0.0.1:${port}`, ...extra]);
-    const base = `http://127.0.0.1:${port}`;
+    const proc = this.procs.start([process.execPath, EXPORTER_MAIN, `--web.listen-address=${HTTP_ADDR}:${port}`, ...extra]);
+    const base = `http://${HTTP_ADDR}:${port}`;
     const readyMs = await waitFor200(`${base}/readyz`, t0, 30_000, () => proc.child.exitCode === null).catch((err: unknown) => {
       throw new Error(`${String(err)}; stderr: ${proc.stderr().slice(0, 300)}`);
     });
@@ -273,10 +275,10 @@ class Bench {
     const port = this.nextExporterPort++;
     const t0 = performance.now();
     const proc = this.procs.start([
-      NODE_EXPORTER, `--web.listen-address=127.0.0.1:${port}`, '--collector.disable-defaults', '--collector.netstat',
+      NODE_EXPORTER, `--web.listen-address=${HTTP_ADDR}:${port}`, '--collector.disable-defaults', '--collector.netstat',
       '--collector.tcpstat',
     ]);
-    const base = `http://127.0.0.1:${port}`;
+    const base = `http://${HTTP_ADDR}:${port}`;
     const readyMs = await waitFor200(`${base}/`, t0, 30_000, () => proc.child.exitCode === null).catch((err: unknown) => {
       throw new Error(`${String(err)}; stderr: ${proc.stderr().slice(0, 300)}`);
     });
@@ -476,9 +478,9 @@ class Bench {
       const staticSrv = this.procs.start([
         process.execPath, '-e',
         `const b = require('fs').readFileSync(${JSON.stringify(bodyFile)}); require('http').createServer((q, s) => ` +
-          `{ s.setHeader('content-type', 'text/plain; version=0.0.4'); s.end(b); }).listen(${staticPort}, '127.0.0.1');`,
+          `{ s.setHeader('content-type', 'text/plain; version=0.0.4'); s.end(b); }).listen(${staticPort}, '${HTTP_ADDR}');`,
       ]);
-      const staticUrl = `http://127.0.0.1:${staticPort}/metrics`;
+      const staticUrl = `http://${HTTP_ADDR}:${staticPort}/metrics`;
       await waitFor200(staticUrl, performance.now(), 20_000, () => staticSrv.child.exitCode === null);
       const idle: number[] = [];
       const busy: number[] = [];
@@ -804,7 +806,10 @@ async function main(): Promise<void> {
   for (const sig of ['SIGTERM', 'SIGINT'] as const) {
     process.on(sig, () => {
       log(`${sig}; stopping`);
-      void procs.stopAll().then(() => process.exit(1));
+      void procs.stopAll().then(() => {
+        process.stdout.write(`benchmark interrupted by ${sig}; rows so far:\n\n${table.render()}\n`);
+        process.exit(1);
+      });
     });
   }
 
