@@ -8,7 +8,7 @@
  * expression on the query result, and a value of 0 (e.g. `up`) still compares correctly.
  */
 import { METRICS as M } from '../../src/metrics/catalog.js';
-import { DEF, type Use } from './definitions.js';
+import { DEF, KUBE_POD_INFO, type Use } from './definitions.js';
 
 export type Severity = 'critical' | 'warning' | 'info';
 export type Comparison = '>' | '>=' | '<';
@@ -64,23 +64,45 @@ export function listenerName(l: string): string {
   );
 }
 
-const LISTENER = `${listenerName('$labels')} (slot {{ $labels.slot }}) on {{ $labels.instance }}`;
+/**
+ * With --namespaces=all one exporter watches many network namespaces: ` in netns N (pod
+ * UID U)` says which one (empty in the default mode, where the instance is the namespace).
+ */
+const WHERE = '{{ with $labels.netns }} in netns {{ . }}{{ end }}{{ with $labels.pod_uid }} (pod UID {{ . }}){{ end }}';
+
+/** The namespace a per-namespace alert is about, in either mode. */
+const NAMESPACE =
+  '{{ if $labels.netns }}network namespace {{ $labels.netns }}{{ with $labels.pod_uid }} (pod UID {{ . }}){{ end }}' +
+  ' on {{ $labels.instance }}{{ else }}the network namespace of {{ $labels.instance }}{{ end }}';
+
+const LISTENER = `${listenerName('$labels')} (slot {{ $labels.slot }}) on {{ $labels.instance }}${WHERE}`;
+
+/**
+ * The pod's Kubernetes namespace and name from kube-state-metrics (Prometheus only: Grafana's
+ * templates cannot run a query); nothing when the series has no pod UID or kube-state-metrics
+ * does not know it.
+ */
+const POD_NAME =
+  `{{ with $labels.pod_uid }}{{ with query (printf "${KUBE_POD_INFO.replace('(kube_pod_info)', '(kube_pod_info{uid=%q})')}" .) }}` +
+  '{{ with first . }} Kubernetes pod: {{ .Labels.namespace }}/{{ .Labels.pod }}.{{ end }}{{ end }}{{ end }}';
 
 /**
  * Names the top listeners of the alerting namespace by `metric` (Prometheus only): the
- * kernel counters behind namespace alerts cannot say which listener dropped.
+ * kernel counters behind namespace alerts cannot say which listener dropped. `netns` is
+ * matched too: with --namespaces=all one instance holds many namespaces, and in the default
+ * mode both sides lack it (`netns=""` selects series without the label).
  */
 function topListeners(title: string, metric: string, valueFormat: string): string {
   return (
     ` ${title}:` +
-    ` {{ range $i, $s := query (printf "sort_desc(topk(3, ${metric}{instance=%q,job=%q} > 0))" $labels.instance $labels.job) }}` +
+    ` {{ range $i, $s := query (printf "sort_desc(topk(3, ${metric}{instance=%q,job=%q,netns=%q} > 0))" $labels.instance $labels.job $labels.netns) }}` +
     `{{ if $i }}, {{ end }}${listenerName('$s.Labels')} at {{ $s.Value${valueFormat} }}` +
     '{{ else }}none at the last sample{{ end }}.'
   );
 }
 
-const FULLEST_LISTENERS = topListeners('Fullest accept queues there', DEF.peakFill.record, ' | humanizePercentage');
-const BUSIEST_SYN_QUEUES = topListeners('Most half-open connections there', M.synQueueLength.name, '');
+const FULLEST_LISTENERS = topListeners('Fullest accept queues there', DEF.peakFill.record, ' | humanizePercentage') + POD_NAME;
+const BUSIEST_SYN_QUEUES = topListeners('Most half-open connections there', M.synQueueLength.name, '') + POD_NAME;
 
 const T = THRESHOLDS;
 
@@ -100,6 +122,7 @@ export const ALERTS: readonly AlertSpec[] = [
       `The accept queue of ${LISTENER} peaked at {{ $value | humanizePercentage }} of its limit ` +
       'at every evaluation for 5 minutes. Connections that arrive while it is over the limit are ' +
       'dropped (ListenOverflows): the application does not accept() fast enough.',
+    prometheusDescriptionSuffix: POD_NAME,
   },
   {
     name: 'ListenQueueLimitTooSmall',
@@ -112,7 +135,8 @@ export const ALERTS: readonly AlertSpec[] = [
       // No division anywhere, so limit 0 (listen(0)) is judged like any other tiny limit.
       return (
         `${limit} and (${peak} > 0) and (${peak} >= ${T.tinyLimitFilledFraction} * ${limit})` +
-        ` and (${limit} < ${T.tinyLimit} or ${limit} >= on(instance, job) group_left ${M.somaxconn.name})`
+        // somaxconn is per network namespace: with --namespaces=all, compare within one.
+        ` and (${limit} < ${T.tinyLimit} or ${limit} >= on(instance, job, netns) group_left ${M.somaxconn.name})`
       );
     },
     // The value is the limit itself (possibly 0), so the comparison selects every candidate.
@@ -124,6 +148,7 @@ export const ALERTS: readonly AlertSpec[] = [
       'net.core.somaxconn so a larger listen() backlog was cut down. Its queue has been filled to ' +
       'at least half of that for 15 minutes. Tuning finding: raise the backlog passed to listen() ' +
       '(and net.core.somaxconn when clamped); the limit changes only when the application calls listen() again.',
+    prometheusDescriptionSuffix: POD_NAME,
   },
   {
     name: 'ListenQueueOverflowing',
@@ -133,10 +158,10 @@ export const ALERTS: readonly AlertSpec[] = [
     value: (use) => use(DEF.overflows),
     op: '>',
     threshold: T.overflowWarningPerSecond,
-    summary: 'Full accept queues drop {{ $value | humanize }} connections/s on {{ $labels.instance }}',
+    summary: `Full accept queues drop {{ $value | humanize }} connections/s on {{ $labels.instance }}${WHERE}`,
     description:
       '{{ $value | humanize }} connection attempts per second (5m average, for 10 minutes) were dropped ' +
-      'in the network namespace of {{ $labels.instance }} because an accept queue was full ' +
+      `in ${NAMESPACE} because an accept queue was full ` +
       '(TcpExt ListenOverflows). Each drop delays a client by at least 1 s (SYN or ACK retransmission).',
     prometheusDescriptionSuffix: FULLEST_LISTENERS,
   },
@@ -148,10 +173,10 @@ export const ALERTS: readonly AlertSpec[] = [
     value: (use) => use(DEF.overflows),
     op: '>',
     threshold: T.overflowCriticalPerSecond,
-    summary: 'Full accept queues drop {{ $value | humanize }} connections/s on {{ $labels.instance }}',
+    summary: `Full accept queues drop {{ $value | humanize }} connections/s on {{ $labels.instance }}${WHERE}`,
     description:
       '{{ $value | humanize }} connection attempts per second (5m average, for 5 minutes) were dropped ' +
-      'in the network namespace of {{ $labels.instance }} because an accept queue was full ' +
+      `in ${NAMESPACE} because an accept queue was full ` +
       '(TcpExt ListenOverflows): dozens of clients are stuck retransmitting and some will time out.',
     prometheusDescriptionSuffix: FULLEST_LISTENERS,
   },
@@ -163,10 +188,10 @@ export const ALERTS: readonly AlertSpec[] = [
     value: (use) => use(DEF.synDrops),
     op: '>',
     threshold: T.synDropsPerSecond,
-    summary: 'Full SYN queues drop {{ $value | humanize }} SYNs/s on {{ $labels.instance }}',
+    summary: `Full SYN queues drop {{ $value | humanize }} SYNs/s on {{ $labels.instance }}${WHERE}`,
     description:
-      '{{ $value | humanize }} SYNs per second (5m average, for 10 minutes) were dropped in the network ' +
-      'namespace of {{ $labels.instance }} because a SYN queue was full and syncookies are off ' +
+      '{{ $value | humanize }} SYNs per second (5m average, for 10 minutes) were dropped ' +
+      `in ${NAMESPACE} because a SYN queue was full and syncookies are off ` +
       '(TcpExt TCPReqQFullDrop): a SYN flood, or a listen() backlog too small for the handshake rate.',
     prometheusDescriptionSuffix: BUSIEST_SYN_QUEUES,
   },
@@ -176,13 +201,14 @@ export const ALERTS: readonly AlertSpec[] = [
     severity: 'warning',
     for: '10m',
     // tcp_syncookies=2 answers every SYN with a cookie and counts each one here: by design.
-    value: (use) => `${use(DEF.synCookies)} unless on(instance, job) ${M.syncookiesMode.name} == 2`,
+    // Per network namespace: one namespace's tcp_syncookies=2 must not silence another's storm.
+    value: (use) => `${use(DEF.synCookies)} unless on(instance, job, netns) ${M.syncookiesMode.name} == 2`,
     op: '>',
     threshold: T.synCookiesPerSecond,
-    summary: 'Full SYN queues answered {{ $value | humanize }} SYNs/s with syncookies on {{ $labels.instance }}',
+    summary: `Full SYN queues answered {{ $value | humanize }} SYNs/s with syncookies on {{ $labels.instance }}${WHERE}`,
     description:
       '{{ $value | humanize }} SYNs per second (5m average, for 10 minutes) were answered with a syncookie ' +
-      'in the network namespace of {{ $labels.instance }} because a SYN queue was full ' +
+      `in ${NAMESPACE} because a SYN queue was full ` +
       '(TcpExt TCPReqQFullDoCookies): a SYN flood, or a listen() backlog too small for the handshake rate.',
     prometheusDescriptionSuffix: BUSIEST_SYN_QUEUES,
   },

@@ -17,6 +17,12 @@ export interface Scope {
 
 export const NO_SCOPE: Scope = { target: '', listener: '' };
 
+/** The scope with one more matcher on every selector. */
+export function narrow(scope: Scope, matcher: string): Scope {
+  const add = (m: string): string => (m === '' ? matcher : `${m},${matcher}`);
+  return { target: add(scope.target), listener: add(scope.listener) };
+}
+
 function withMatchers(name: string, matchers: string): string {
   return matchers === '' ? name : `${name}{${matchers}}`;
 }

@@ -67,7 +67,7 @@ describe('Prometheus rules file', () => {
 
   it('names recording rules level:metric:operations after metrics that exist', () => {
     for (const r of rules.filter((x) => x.record)) {
-      expect(r.record).toMatch(/^(listener|instance):listenq_[a-z0-9_]+:[a-z0-9_]+$/);
+      expect(r.record).toMatch(/^(listener|instance|pod):listenq_[a-z0-9_]+:[a-z0-9_]+$/);
     }
   });
 
