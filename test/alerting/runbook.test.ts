@@ -5,8 +5,11 @@
  */
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { NAMESPACE_LABELS } from '../../src/metrics/catalog.js';
 import { ALERTS, runbookUrl } from '../../scripts/alerting/alerts.js';
+import { DEFINITIONS } from '../../scripts/alerting/definitions.js';
 import { alertingRule } from '../../scripts/alerting/prometheus-rules.js';
+import { NO_SCOPE } from '../../scripts/alerting/promql.js';
 import { githubAnchor, readRepoFile, repoPath } from '../support/alerting.js';
 
 const RUNBOOK = 'docs/alerts-runbook.md';
@@ -65,6 +68,18 @@ describe('alerts runbook', () => {
     }
     for (const cmd of ['ss -tnl state listening', "nstat -az 'TcpExtListen*'"]) expect(doc).toContain(cmd);
     for (const fix of ['backlog', 'somaxconn', 'accept workers', 'event loop', 'SO_REUSEPORT']) expect(doc).toContain(fix);
+  });
+
+  it('explains node-wide mode: its labels, and every pod-level rule quoted as shipped with the kube-state-metrics join', () => {
+    const podRules = DEFINITIONS.filter((d) => d.record.startsWith('pod:'));
+    expect(podRules.length).toBeGreaterThan(0);
+    for (const d of podRules) {
+      expect(doc, d.record).toContain(`| \`${d.record}\` |`);
+      expect(squash(doc), d.record).toContain(squash(`${d.record} = ${d.expr(NO_SCOPE)}`));
+      expect(d.expr(NO_SCOPE)).toContain('* on(uid) group_left(namespace, pod)');
+    }
+    for (const l of NAMESPACE_LABELS) expect(doc, l).toContain(`- \`${l}\`:`);
+    for (const s of ['--namespaces=all', 'kube_pod_info', 'honor_labels', 'on(instance, job, netns)']) expect(doc).toContain(s);
   });
 
   it('is present in README.md once pasted there, with every entry', () => {
