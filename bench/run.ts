@@ -42,6 +42,33 @@ function pidsIn(ns: string): number[] {
   }
 }
 
+/**
+ * Namespaces of earlier runs whose harness was killed outright (SIGKILL: no teardown) stay
+ * behind. Remove those only: named by this harness (lqb-PID-HEX), harness PID gone, and
+ * no process left inside.
+ */
+function sweepStale(): void {
+  let names: string[] = [];
+  try {
+    names = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
+      .split('\n')
+      .map((l) => l.split(' ')[0] ?? '')
+      .filter((n) => /^lqb-\d+-[0-9a-f]{6}$/.test(n));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const owner = Number(name.split('-')[1]);
+    if (existsSync(`/proc/${owner}`) || pidsIn(name).length > 0) continue;
+    try {
+      execFileSync('ip', ['netns', 'del', name]);
+      log(`removed stale namespace ${name} (its harness, pid ${owner}, is gone)`);
+    } catch {
+      // someone else removed it
+    }
+  }
+}
+
 /** Kills, one by one by pid, whatever is left in our own namespace, then removes it. */
 async function teardown(ns: Netns): Promise<void> {
   for (let round = 0; round < 3; round++) {
@@ -83,6 +110,7 @@ async function main(): Promise<number> {
 }
 
 async function runInNamespace(exporterMain: string): Promise<number> {
+  sweepStale();
   const ns = await createNetns('lqb');
   log(`namespace ${ns.name}`);
   let child: ReturnType<typeof spawn> | undefined;
