@@ -74,22 +74,24 @@ export class NamespaceSampler {
     const nowMs = performance.now();
     const synDue =
       this.opts.synQueueEnabled && (this.synRecv === undefined || nowMs - this.synRecv.at >= this.opts.synQueueIntervalMs);
-    // ss is a child process: start it first so the /proc reads overlap with it.
-    const ssP = timed(() => this.sources.ssListeners());
-    const synP = synDue ? timed(() => this.sources.synRecv()) : undefined;
-    const tcp = await timed(() => this.sources.procTcp());
-    const tcp6 = await timed(() => this.sources.procTcp6());
     const [ss, netstat, sysctls, syn] = await Promise.all([
-      ssP,
+      timed(() => this.sources.ssListeners()),
       timed(() => this.sources.netstat()),
       timed(() => this.sources.sysctls()),
-      synP,
+      synDue ? timed(() => this.sources.synRecv()) : undefined,
     ]);
+    // The /proc tables are the fallback for when ss fails. They are not read otherwise:
+    // a namespace with few connections of its own makes the read run to the end of the
+    // file, and the kernel then walks the established hash of the whole host (every
+    // namespace's connections), which costs more than everything else in a sample.
+    const fallback = !ss.result || ss.result.rejected > 0;
+    const tcp = fallback ? await timed(() => this.sources.procTcp()) : undefined;
+    const tcp6 = fallback ? await timed(() => this.sources.procTcp6()) : undefined;
 
     const outcomes: Partial<Record<SourceName, SourceOutcome>> = {
       ss,
-      proc_net_tcp: tcp,
-      proc_net_tcp6: tcp6,
+      ...(tcp ? { proc_net_tcp: tcp } : {}),
+      ...(tcp6 ? { proc_net_tcp6: tcp6 } : {}),
       netstat,
       sysctl:
         sysctls.result && sysctls.result.failed.length > 0
@@ -102,7 +104,7 @@ export class NamespaceSampler {
     }
 
     for (const r of ss.result?.records ?? []) if (r.device !== undefined) this.knownDevices.set(r.inode, r.device);
-    const proc = [...(tcp.result?.records ?? []), ...(tcp6.result?.records ?? [])];
+    const proc = [...(tcp?.result?.records ?? []), ...(tcp6?.result?.records ?? [])];
     const joined = joinListeners(ss.result, proc, this.knownDevices);
     const listeners = this.buildListeners(joined, performance.now());
     return {
@@ -111,7 +113,7 @@ export class NamespaceSampler {
         ipv4: listeners.filter((l) => l.family === 'ipv4').length,
         ipv6: listeners.filter((l) => l.family === 'ipv6').length,
       },
-      familiesKnown: { ipv4: !!(ss.result || tcp.result), ipv6: !!(ss.result || tcp6.result) },
+      familiesKnown: { ipv4: !!(ss.result || tcp?.result), ipv6: !!(ss.result || tcp6?.result) },
       ...(netstat.result ? { tcpExt: pickTcpExt(netstat.result) } : {}),
       sysctls: { ...(sysctls.result?.values ?? {}) },
       outcomes,

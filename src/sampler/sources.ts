@@ -59,9 +59,9 @@ export function kernelSources(cfg: Config, target?: Pick<NetnsTarget, 'pid' | 's
         throw err;
       }
     },
-    netstat: () => readNetstat(net('netstat'), t),
+    netstat: () => readNetstat(net('netstat')),
     sysctls: async () => {
-      if (!foreign) return readSysctls(cfg.procfs, t);
+      if (!foreign) return readSysctls(cfg.procfs);
       const now = performance.now();
       if (!sysctlCache || now - sysctlCache.at >= FOREIGN_SYSCTL_REFRESH_MS) {
         sysctlCache = { at: now, result: await readSysctlsVia(enter, cfg.procfs, t) };

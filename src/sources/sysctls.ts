@@ -1,5 +1,5 @@
 /** The namespace's sysctls that decide how listen queues behave. */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseCount } from './listener-record.js';
 import type { ParseResult } from './parse-result.js';
@@ -49,21 +49,19 @@ export async function readSysctlsVia(enter: readonly string[], procfs: string, t
   return { values, rejected, failed };
 }
 
-export async function readSysctls(procfs: string, timeoutMs: number): Promise<SysctlReadResult> {
+/** Synchronous for the same reason as readNetstat: four tiny procfs files. */
+export async function readSysctls(procfs: string): Promise<SysctlReadResult> {
   const values: SysctlValues = {};
   const failed: string[] = [];
   let rejected = 0;
-  const signal = AbortSignal.timeout(timeoutMs);
-  await Promise.all(
-    (Object.entries(SYSCTLS) as Array<[SysctlName, string]>).map(async ([name, rel]) => {
-      try {
-        const parsed = parseSysctlValue(await readFile(join(procfs, 'sys', rel), { encoding: 'latin1', signal }));
-        rejected += parsed.rejected;
-        if (parsed.records[0] !== undefined) values[name] = parsed.records[0];
-      } catch (err) {
-        failed.push(`${rel}: ${(err as Error).message}`);
-      }
-    }),
-  );
+  for (const [name, rel] of Object.entries(SYSCTLS) as Array<[SysctlName, string]>) {
+    try {
+      const parsed = parseSysctlValue(readFileSync(join(procfs, 'sys', rel), 'latin1'));
+      rejected += parsed.rejected;
+      if (parsed.records[0] !== undefined) values[name] = parsed.records[0];
+    } catch (err) {
+      failed.push(`${rel}: ${(err as Error).message}`);
+    }
+  }
   return { values, rejected, failed };
 }

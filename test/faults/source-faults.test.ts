@@ -97,14 +97,26 @@ describe('/proc faults', () => {
     expect(snap.sources.sysctl?.up).toBe(true);
   });
 
-  it('unreadable tcp (a directory where a file should be): tcp down, ss data intact', async () => {
+  it('ss answering: the /proc tables are not read at all (they are the fallback)', async () => {
     const procfs = fakeProcfs('tcp-dir');
     rmSync(join(procfs, 'net', 'tcp'));
     mkdirSync(join(procfs, 'net', 'tcp'));
     const snap = await sampleWith([`--ss.path=${ss}`, `--path.procfs=${procfs}`]);
+    expect(snap.sources.proc_net_tcp).toBeUndefined();
+    expect(snap.namespaces[0]!.listeners.filter((l) => l.limit !== undefined).length).toBe(capturedSs.trim().split('\n').length);
+  });
+
+  it('ss down and tcp unreadable (a directory where a file should be): tcp down, tcp6 still flows', async () => {
+    const procfs = fakeProcfs('tcp-dir-2');
+    rmSync(join(procfs, 'net', 'tcp'));
+    mkdirSync(join(procfs, 'net', 'tcp'));
+    const snap = await sampleWith(['--ss.path=/nonexistent', `--path.procfs=${procfs}`]);
     expect(snap.sources.proc_net_tcp?.up).toBe(false);
     expect(snap.sources.proc_net_tcp6?.up).toBe(true);
-    expect(snap.namespaces[0]!.listeners.filter((l) => l.limit !== undefined).length).toBe(capturedSs.trim().split('\n').length);
+    const ns = snap.namespaces[0]!;
+    expect(ns.listeners.length).toBeGreaterThan(0);
+    expect(ns.listeners.every((l) => l.family === 'ipv6')).toBe(true);
+    expect(ns.familiesKnown).toEqual({ ipv4: false, ipv6: true });
   });
 
   it('truncated mid-row and unknown extra columns: good rows kept, bad ones counted', async () => {

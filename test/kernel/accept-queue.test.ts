@@ -190,7 +190,9 @@ describe('cardinality guard', () => {
     const exp = await startExporter(ns, ['--max-listeners=2']);
     const m = await waitFor('capped', async () => {
       const s = await exp.metrics();
-      return valueOf(s, 'listenq_accept_queue_length', { port: String(busy.port) }) === 3 ? s : undefined;
+      // The exporter's own HTTP socket opens after its first sample.
+      const ready = valueOf(s, 'listenq_accept_queue_length', { port: String(busy.port) }) === 3 && valueOf(s, 'listenq_listeners', { family: 'ipv4' }) === 6;
+      return ready ? s : undefined;
     });
     expect(pick(m, 'listenq_accept_queue_length')).toHaveLength(2);
     // 4 quiet + 1 busy + the exporter's own HTTP socket = 6 listeners, 2 exported.
