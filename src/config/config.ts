@@ -9,6 +9,7 @@ export interface Config {
   readonly peakWindowMs: number;
   readonly sourceTimeoutMs: number;
   readonly ssPath: string;
+  readonly ssIntervalMs: number;
   readonly synQueueEnabled: boolean;
   readonly synQueueIntervalMs: number;
   readonly maxListeners: number;

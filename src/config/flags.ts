@@ -80,6 +80,12 @@ export const FLAGS = [
     help: 'The ss binary (iproute2); a bare name is looked up on PATH.',
   },
   {
+    name: 'ss.interval',
+    kind: { type: 'duration', minMs: 0, maxMs: HOUR_MS },
+    default: '10s',
+    help: 'How often ss runs for limits and devices; in between, lengths come from /proc/net/tcp{,6} (far cheaper than starting a process) and ss runs at once when a new socket appears or /proc fails. 0s runs ss at every sample.',
+  },
+  {
     name: 'collector.syn-queue',
     kind: { type: 'boolean' },
     default: 'true',

@@ -110,6 +110,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Pars
     peakWindowMs: v('peak.window'),
     sourceTimeoutMs: v('source.timeout'),
     ssPath: v('ss.path'),
+    ssIntervalMs: v('ss.interval'),
     synQueueEnabled: v('collector.syn-queue'),
     synQueueIntervalMs: v('collector.syn-queue.interval'),
     maxListeners: v('max-listeners'),

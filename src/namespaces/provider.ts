@@ -35,6 +35,7 @@ export function allNamespaces(cfg: Config, log: Logger): NamespaceProvider {
       const cacheKey = `${t.id}/${t.pid}`;
       next.set(cacheKey, cache.get(cacheKey) ?? { key: t.id, labels: labelsOf(t), sources: kernelSources(cfg, t) });
     }
+    for (const [k, v] of cache) if (!next.has(k)) v.sources.dispose();
     cache.clear();
     for (const [k, v] of next) cache.set(k, v);
     return [...next.values()];

@@ -12,6 +12,7 @@ export function samplerFromConfig(cfg: Config, log: Logger): Sampler {
     provider,
     {
       intervalMs: cfg.sampleIntervalMs,
+      ssIntervalMs: cfg.ssIntervalMs,
       fastIntervalMs: cfg.fastIntervalMs,
       peakWindowMs: cfg.peakWindowMs,
       synQueueEnabled: cfg.synQueueEnabled,

@@ -48,6 +48,8 @@ export interface NamespaceSample {
 
 export interface NamespaceOptions {
   readonly intervalMs: number;
+  /** How often ss runs when nothing else calls for it; 0 runs it at every sample. */
+  readonly ssIntervalMs: number;
   readonly peakWindowMs: number;
   readonly synQueueEnabled: boolean;
   readonly synQueueIntervalMs: number;
@@ -62,6 +64,12 @@ export class NamespaceSampler {
   private limits = new Map<number, number>();
   private lastPassiveOpens: number | undefined;
   private anyFull = false;
+  /** Sockets as the last successful ss run described them; undefined until one succeeds. */
+  private ssIdentity: Map<number, ListenerRecord> | undefined;
+  private lastSsMs = -Infinity;
+  private lastJoined: readonly ListenerRecord[] = [];
+  /** PassiveOpens at the last sample that looked at the tables. */
+  private sampleOpens: number | undefined;
 
   constructor(
     public sources: KernelSources,
@@ -74,24 +82,67 @@ export class NamespaceSampler {
     const nowMs = performance.now();
     const synDue =
       this.opts.synQueueEnabled && (this.synRecv === undefined || nowMs - this.synRecv.at >= this.opts.synQueueIntervalMs);
-    const [ss, netstat, sysctls, syn] = await Promise.all([
-      timed(() => this.sources.ssListeners()),
+    const othersP = Promise.all([
       timed(() => this.sources.netstat()),
       timed(() => this.sources.sysctls()),
       synDue ? timed(() => this.sources.synRecv()) : undefined,
     ]);
-    // The /proc tables are the fallback for when ss fails. They are not read otherwise:
-    // a namespace with few connections of its own makes the read run to the end of the
-    // file, and the kernel then walks the established hash of the whole host (every
-    // namespace's connections), which costs more than everything else in a sample.
-    const fallback = !ss.result || ss.result.rejected > 0;
-    const tcp = fallback ? await timed(() => this.sources.procTcp()) : undefined;
-    const tcp6 = fallback ? await timed(() => this.sources.procTcp6()) : undefined;
+
+    // Between ss runs the lengths come from the /proc tables (a read that stops at the
+    // first connection row, far cheaper than starting a process), with each socket's limit
+    // and device from the last ss run. A family with no TCP socket at all is not read:
+    // with no row to stop at, the read would walk every connection of the host. ss runs
+    // every --ss.interval, and at once when /proc shows a socket ss has not described yet.
+    // When a family's socket count equals its listener count at the last sample and no
+    // handshake completed since (PassiveOpens unchanged), no other socket exists, so no
+    // connection can be waiting in any queue: the listeners are as before with length 0,
+    // and the table (which would be read to its end) is not read.
+    let tcp: Timed<ParseResult<ListenerRecord>> | undefined;
+    let tcp6: Timed<ParseResult<ListenerRecord>> | undefined;
+    const synthesized: Record<Family, boolean> = { ipv4: false, ipv6: false };
+    let ssDue = this.ssIdentity === undefined || this.opts.ssIntervalMs === 0 || nowMs - this.lastSsMs >= this.opts.ssIntervalMs;
+    if (!ssDue) {
+      const inUse = this.sources.tcpInUse();
+      const opens = this.safePassiveOpens();
+      const quiet = opens !== undefined && opens === this.sampleOpens;
+      this.sampleOpens = opens;
+      const onlyListeners = (family: Family) =>
+        quiet && inUse[family] === this.lastJoined.filter((r) => r.family === family).length;
+      const idle = (family: Family): Timed<ParseResult<ListenerRecord>> => ({
+        result: { records: this.lastJoined.filter((r) => r.family === family).map((r) => ({ ...r, depth: 0 })), rejected: 0 },
+        seconds: 0,
+      });
+      if (inUse.ipv4 > 0) {
+        synthesized.ipv4 = onlyListeners('ipv4');
+        tcp = synthesized.ipv4 ? idle('ipv4') : await timed(() => this.sources.procTcp());
+      }
+      if (inUse.ipv6 > 0) {
+        synthesized.ipv6 = onlyListeners('ipv6');
+        tcp6 = synthesized.ipv6 ? idle('ipv6') : await timed(() => this.sources.procTcp6());
+      }
+      const known = this.ssIdentity!;
+      ssDue =
+        !!tcp?.error ||
+        !!tcp6?.error ||
+        [...(tcp?.result?.records ?? []), ...(tcp6?.result?.records ?? [])].some((r) => !known.has(r.inode));
+    }
+    let ss: Timed<ParseResult<ListenerRecord>> | undefined;
+    if (ssDue) {
+      ss = await timed(() => this.sources.ssListeners());
+      this.lastSsMs = nowMs;
+      if (!ss.result || ss.result.rejected > 0) {
+        // ss failed: /proc is the fallback for the socket set, and limits are unknown.
+        tcp ??= await timed(() => this.sources.procTcp());
+        tcp6 ??= await timed(() => this.sources.procTcp6());
+      }
+      this.ssIdentity = ss.result ? new Map(ss.result.records.map((r) => [r.inode, r])) : undefined;
+    }
+    const [netstat, sysctls, syn] = await othersP;
 
     const outcomes: Partial<Record<SourceName, SourceOutcome>> = {
-      ss,
-      ...(tcp ? { proc_net_tcp: tcp } : {}),
-      ...(tcp6 ? { proc_net_tcp6: tcp6 } : {}),
+      ...(ss ? { ss } : {}),
+      ...(tcp && !synthesized.ipv4 ? { proc_net_tcp: tcp } : {}),
+      ...(tcp6 && !synthesized.ipv6 ? { proc_net_tcp6: tcp6 } : {}),
       netstat,
       sysctl:
         sysctls.result && sysctls.result.failed.length > 0
@@ -103,9 +154,10 @@ export class NamespaceSampler {
       this.synRecv = { at: nowMs, ...(syn.result ? { endpoints: syn.result.records } : {}) };
     }
 
-    for (const r of ss.result?.records ?? []) if (r.device !== undefined) this.knownDevices.set(r.inode, r.device);
+    for (const r of ss?.result?.records ?? []) if (r.device !== undefined) this.knownDevices.set(r.inode, r.device);
     const proc = [...(tcp?.result?.records ?? []), ...(tcp6?.result?.records ?? [])];
-    const joined = joinListeners(ss.result, proc, this.knownDevices);
+    const joined = ss ? joinListeners(ss.result, proc, this.knownDevices) : withIdentity(proc, this.ssIdentity!);
+    this.lastJoined = joined;
     const listeners = this.buildListeners(joined, performance.now());
     return {
       listeners,
@@ -113,11 +165,23 @@ export class NamespaceSampler {
         ipv4: listeners.filter((l) => l.family === 'ipv4').length,
         ipv6: listeners.filter((l) => l.family === 'ipv6').length,
       },
-      familiesKnown: { ipv4: !!(ss.result || tcp?.result), ipv6: !!(ss.result || tcp6?.result) },
+      // A table skipped because the family has no TCP socket is known to be empty.
+      familiesKnown: {
+        ipv4: !!(ss?.result || tcp?.result || (!ss && !tcp)),
+        ipv6: !!(ss?.result || tcp6?.result || (!ss && !tcp6)),
+      },
       ...(netstat.result ? { tcpExt: pickTcpExt(netstat.result) } : {}),
       sysctls: { ...(sysctls.result?.values ?? {}) },
       outcomes,
     };
+  }
+
+  private safePassiveOpens(): number | undefined {
+    try {
+      return this.sources.passiveOpens();
+    } catch {
+      return undefined;
+    }
   }
 
   /**
@@ -172,6 +236,19 @@ export class NamespaceSampler {
       return Object.freeze(sample);
     });
   }
+}
+
+/** /proc's lengths with the limit and device ss gave each socket at its last run. */
+function withIdentity(proc: readonly ListenerRecord[], identity: ReadonlyMap<number, ListenerRecord>): ListenerRecord[] {
+  return proc.map((r) => {
+    const known = identity.get(r.inode);
+    if (!known) return r;
+    return {
+      ...r,
+      ...(known.limit !== undefined ? { limit: known.limit } : {}),
+      ...(known.device !== undefined ? { device: known.device } : {}),
+    };
+  });
 }
 
 function pickTcpExt(parsed: ParseResult<KernelCounter>): Partial<Record<TcpExtField, number>> {

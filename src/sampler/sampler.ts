@@ -21,6 +21,8 @@ import type { KernelSources } from './sources.js';
 
 export interface SamplerOptions {
   readonly intervalMs: number;
+  /** How often ss runs when nothing else calls for it; 0 runs it at every sample. */
+  readonly ssIntervalMs: number;
   /** Period of the cheap /proc probe between full samples; 0 turns it off. */
   readonly fastIntervalMs: number;
   readonly peakWindowMs: number;

@@ -12,7 +12,8 @@ import type { ListenerRecord } from '../sources/listener-record.js';
 import { type KernelCounter, readNetstat } from '../sources/netstat.js';
 import type { ParseResult } from '../sources/parse-result.js';
 import { parseProcNetTcp, readListenSection } from '../sources/proc-net-tcp.js';
-import { readPassiveOpens } from '../sources/snmp.js';
+import { PassiveOpensReader } from '../sources/snmp.js';
+import { readTcpInUse, type TcpInUse } from '../sources/sockstat.js';
 import { readSsListeners, type SocketEndpoint } from '../sources/ss-listeners.js';
 import { readSsSynRecv } from '../sources/syn-recv.js';
 import { readSysctls, readSysctlsVia, type SysctlReadResult } from '../sources/sysctls.js';
@@ -24,10 +25,17 @@ export interface KernelSources {
   netstat(): Promise<ParseResult<KernelCounter>>;
   sysctls(): Promise<SysctlReadResult>;
   synRecv(): Promise<ParseResult<SocketEndpoint>>;
+  /** Synchronous and cheap: TCP sockets per family (0: that table is empty). */
+  tcpInUse(): TcpInUse;
   /** Fast path, synchronous and cheap: the PassiveOpens counter. */
   passiveOpens(): number | undefined;
   /** Fast path, synchronous: one family's listener table (early-stop read). */
   listenersNow(family: Family): ParseResult<ListenerRecord>;
+  /**
+   * Releases what the sources hold open. An open /proc/<pid>/net file pins that network
+   * namespace in the kernel, so a namespace's sources are disposed once it is gone.
+   */
+  dispose(): void;
 }
 
 // Another namespace's sysctls cost a process start each; they change rarely.
@@ -47,6 +55,7 @@ export function kernelSources(cfg: Config, target?: Pick<NetnsTarget, 'pid' | 's
   const enter = foreign ? ['nsenter', '-t', String(target.pid), '-n', '--'] : [];
   const ss = [...enter, cfg.ssPath];
   let sysctlCache: { at: number; result: SysctlReadResult } | undefined;
+  const snmp = new PassiveOpensReader(net('snmp'));
   return {
     ssListeners: () => readSsListeners(ss, t),
     procTcp: async () => parseProcNetTcp(readListenSection(net('tcp'), t), 'ipv4'),
@@ -69,7 +78,9 @@ export function kernelSources(cfg: Config, target?: Pick<NetnsTarget, 'pid' | 's
       return sysctlCache.result;
     },
     synRecv: () => readSsSynRecv(ss, t),
-    passiveOpens: () => readPassiveOpens(net('snmp')),
+    tcpInUse: () => readTcpInUse(netDir),
+    passiveOpens: () => snmp.read(),
+    dispose: () => snmp.close(),
     listenersNow: (family) => parseProcNetTcp(readListenSection(net(family === 'ipv4' ? 'tcp' : 'tcp6'), t), family),
   };
 }

@@ -161,7 +161,7 @@ describe('a sample slower than the interval', () => {
     writeFileSync(log, '');
     // Each ss run takes 300 ms against a 50 ms interval.
     const slow = fakeSs('ss-slow', `echo start >> ${log}; sleep 0.3; echo end >> ${log}`);
-    const { sampler, app } = wire(['--sample.interval=50ms', `--ss.path=${slow}`, '--no-collector.syn-queue']);
+    const { sampler, app } = wire(['--sample.interval=50ms', '--ss.interval=0s', `--ss.path=${slow}`, '--no-collector.syn-queue']);
     sampler.start();
     await new Promise((r) => setTimeout(r, 1000));
     await sampler.stop();

@@ -48,7 +48,9 @@ describe('accept queue on a real kernel', () => {
   it('somaxconn=3 then listen(4) gives limit 3; listen() again changes it', async () => {
     await ns.sysctl('net.core.somaxconn', '3');
     const l = await listen(ns, { addr: '127.0.0.1', backlog: 4, relisten: 50 });
-    const exp = await startExporter(ns);
+    // A second listen() changes the limit of a socket ss already described: only the next
+    // periodic ss run can see it.
+    const exp = await startExporter(ns, ['--ss.interval=200ms']);
     const sel = { address: '127.0.0.1', port: String(l.port) };
     let m = await metricsWhere(exp, 'limit 3', (s) => valueOf(s, 'listenq_accept_queue_limit', sel) === 3);
     expect(valueOf(m, 'listenq_somaxconn')).toBe(3);

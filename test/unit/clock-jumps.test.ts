@@ -21,12 +21,14 @@ describe('clock jumps', () => {
       netstat: async () => ({ records: [], rejected: 0 }),
       sysctls: async () => ({ values: {}, rejected: 0, failed: [] }),
       synRecv: async () => ({ records: [], rejected: 0 }),
+      tcpInUse: () => ({ ipv4: 1, ipv6: 0 }),
       passiveOpens: () => undefined,
       listenersNow: () => ({ records: [], rejected: 0 }),
+      dispose: () => undefined,
     };
     const sampler = new Sampler(
       singleNamespace(sources),
-      { intervalMs: 1000, fastIntervalMs: 0, peakWindowMs: 60_000, synQueueEnabled: false, synQueueIntervalMs: 1000, maxListeners: 10 },
+      { intervalMs: 1000, ssIntervalMs: 0, fastIntervalMs: 0, peakWindowMs: 60_000, synQueueEnabled: false, synQueueIntervalMs: 1000, maxListeners: 10 },
       silentLog,
     );
     vi.useFakeTimers({ toFake: ['Date'] });

@@ -18,16 +18,18 @@ function scripted() {
     netstat: async () => ({ records: [], rejected: 0 }),
     sysctls: async () => ({ values: {}, rejected: 0, failed: [] }),
     synRecv: async () => ({ records: [], rejected: 0 }),
+    tcpInUse: () => ({ ipv4: 1, ipv6: 0 }),
     passiveOpens: () => state.opens,
     listenersNow: (family) => {
       state.tableReads++;
       const { limit: _limit, ...withoutLimit } = rec();
       return { records: family === 'ipv4' ? [withoutLimit] : [], rejected: 0 };
     },
+    dispose: () => undefined,
   };
   const sampler = new Sampler(
     singleNamespace(sources),
-    { intervalMs: 1000, fastIntervalMs: 100, peakWindowMs: 60_000, synQueueEnabled: false, synQueueIntervalMs: 1000, maxListeners: 100 },
+    { intervalMs: 1000, ssIntervalMs: 0, fastIntervalMs: 100, peakWindowMs: 60_000, synQueueEnabled: false, synQueueIntervalMs: 1000, maxListeners: 100 },
     silentLog,
   );
   return { state, sampler };

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseNetstat } from '../../src/sources/netstat.js';
+import { parsePassiveOpens } from '../../src/sources/snmp.js';
+import { parseSockstatInUse } from '../../src/sources/sockstat.js';
 import { parseSysctlValue } from '../../src/sources/sysctls.js';
 import { parseSsSynRecv } from '../../src/sources/syn-recv.js';
 import { fixture } from '../support/fixtures.js';
@@ -73,5 +75,30 @@ describe('parseSsSynRecv', () => {
       { family: 'ipv6', address: '::1', port: 8021 },
     ]);
     expect(r.rejected).toBe(1);
+  });
+});
+
+describe('parsePassiveOpens', () => {
+  it('reads Tcp PassiveOpens from captured /proc/net/snmp, agreeing with the general parser', () => {
+    const text = fixture('proc-net-snmp.txt');
+    const general = parseNetstat(text).records.find((r) => r.group === 'Tcp' && r.name === 'PassiveOpens')!.value;
+    expect(parsePassiveOpens(text)).toBe(general);
+    expect(general).toBeGreaterThan(0);
+  });
+
+  it('gives undefined for text without it', () => {
+    expect(parsePassiveOpens('')).toBeUndefined();
+    expect(parsePassiveOpens('Ip: A\nIp: 1\nTcp: ActiveOpens\nTcp: 5\n')).toBeUndefined();
+    expect(parsePassiveOpens('Ip: A\nIp: 1\nTcp: PassiveOpens\nTcp: x\n')).toBeUndefined();
+  });
+});
+
+describe('parseSockstatInUse', () => {
+  it('reads TCP and TCP6 socket counts', () => {
+    const v4 = 'sockets: used 24\nTCP: inuse 3 orphan 0 tw 11 alloc 41055 mem 107\nUDP: inuse 0 mem 0\n';
+    expect(parseSockstatInUse(v4, 'TCP')).toBe(3);
+    expect(parseSockstatInUse('TCP6: inuse 0\nUDP6: inuse 0\n', 'TCP6')).toBe(0);
+    expect(parseSockstatInUse(v4, 'TCP6')).toBeUndefined();
+    expect(parseSockstatInUse('TCP: inuse x', 'TCP')).toBeUndefined();
   });
 });

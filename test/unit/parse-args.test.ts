@@ -21,6 +21,7 @@ describe('parseArgs', () => {
       peakWindowMs: 120_000,
       sourceTimeoutMs: 2000,
       ssPath: 'ss',
+      ssIntervalMs: 10_000,
       synQueueEnabled: true,
       synQueueIntervalMs: 10_000,
       maxListeners: 2000,

@@ -1,0 +1,113 @@
+/**
+ * When ss runs: at the first sample, every --ss.interval, at once for a socket it has not
+ * described, and the /proc tables carry the lengths in between. Scripted sources count
+ * the calls exactly; the kernel tests prove the same paths on real sockets.
+ */
+import { describe, expect, it } from 'vitest';
+import { Sampler, singleNamespace } from '../../src/sampler/sampler.js';
+import type { KernelSources } from '../../src/sampler/sources.js';
+import type { ListenerRecord } from '../../src/sources/listener-record.js';
+import { silentLog } from '../support/in-process.js';
+
+function scripted() {
+  const state = { ssCalls: 0, procCalls: 0, ssFails: false, inUse: undefined as number | undefined, opens: 1, sockets: [{ inode: 1, depth: 0, limit: 8 }] };
+  const rec = (s: { inode: number; depth: number; limit: number }, withLimit: boolean): ListenerRecord => ({
+    family: 'ipv4',
+    address: '0.0.0.0',
+    port: 8000 + s.inode,
+    depth: s.depth,
+    inode: s.inode,
+    ...(withLimit ? { limit: s.limit } : {}),
+  });
+  const empty = async () => ({ records: [], rejected: 0 });
+  const sources: KernelSources = {
+    ssListeners: async () => {
+      state.ssCalls++;
+      if (state.ssFails) throw new Error('ss: not found');
+      return { records: state.sockets.map((s) => rec(s, true)), rejected: 0 };
+    },
+    procTcp: async () => {
+      state.procCalls++;
+      return { records: state.sockets.map((s) => rec(s, false)), rejected: 0 };
+    },
+    procTcp6: empty,
+    netstat: empty,
+    sysctls: async () => ({ values: {}, rejected: 0, failed: [] }),
+    synRecv: empty,
+    // Sockets in use: the listeners, plus one connection unless a test says otherwise.
+    tcpInUse: () => ({ ipv4: state.inUse ?? state.sockets.length + 1, ipv6: 0 }),
+    passiveOpens: () => state.opens,
+    listenersNow: () => ({ records: [], rejected: 0 }),
+    dispose: () => undefined,
+  };
+  const sampler = new Sampler(
+    singleNamespace(sources),
+    { intervalMs: 100, ssIntervalMs: 60_000, fastIntervalMs: 0, peakWindowMs: 60_000, synQueueEnabled: false, synQueueIntervalMs: 1000, maxListeners: 100 },
+    silentLog,
+  );
+  const listeners = async () => (await sampler.sampleOnce()).namespaces[0]!.listeners;
+  return { state, listeners };
+}
+
+describe('ss cadence', () => {
+  it('runs ss first, then reads lengths from /proc with the limits ss gave', async () => {
+    const { state, listeners } = scripted();
+    expect((await listeners())[0]).toMatchObject({ inode: 1, limit: 8 });
+    expect(state.ssCalls).toBe(1);
+    state.sockets[0]!.depth = 3;
+    const l = await listeners();
+    expect(state.ssCalls).toBe(1);
+    expect(state.procCalls).toBe(1);
+    expect(l[0]).toMatchObject({ inode: 1, depth: 3, limit: 8 });
+  });
+
+  it('runs ss at once for a socket it has not described', async () => {
+    const { state, listeners } = scripted();
+    await listeners();
+    state.sockets.push({ inode: 2, depth: 0, limit: 16 });
+    const l = await listeners();
+    expect(state.ssCalls).toBe(2);
+    expect(l.find((x) => x.inode === 2)).toMatchObject({ limit: 16 });
+  });
+
+  it('drops a closed socket without asking ss', async () => {
+    const { state, listeners } = scripted();
+    state.sockets.push({ inode: 2, depth: 0, limit: 16 });
+    await listeners();
+    state.sockets.shift();
+    const l = await listeners();
+    expect(state.ssCalls).toBe(1);
+    expect(l.map((x) => x.inode)).toEqual([2]);
+  });
+
+  it('when ss fails, /proc carries the sockets and no limit is claimed', async () => {
+    const { state, listeners } = scripted();
+    state.ssFails = true;
+    const l = await listeners();
+    expect(l[0]).toMatchObject({ inode: 1 });
+    expect(l[0]!.limit).toBeUndefined();
+    // Until ss succeeds it is tried at every sample.
+    await listeners();
+    expect(state.ssCalls).toBe(2);
+  });
+});
+
+describe('idle families', () => {
+  it('does not read a table whose family has only the listeners it had: every queue is empty', async () => {
+    const { state, listeners } = scripted();
+    await listeners();
+    // tcpInUse says 1 IPv4 socket: the one listener; PassiveOpens has not moved.
+    state.inUse = 1;
+    await listeners(); // first look at the tables: reads, and notes PassiveOpens
+    expect(state.procCalls).toBe(1);
+    state.sockets[0]!.depth = 5; // what a read would show if it happened
+    const l = await listeners();
+    expect(state.procCalls).toBe(1);
+    expect(state.ssCalls).toBe(1);
+    expect(l[0]).toMatchObject({ inode: 1, depth: 0, limit: 8 });
+    // A completed handshake (PassiveOpens moves) means a queue may hold it: read again.
+    state.opens++;
+    expect((await listeners())[0]).toMatchObject({ depth: 5 });
+    expect(state.procCalls).toBe(2);
+  });
+});
