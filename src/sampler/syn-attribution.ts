@@ -6,15 +6,9 @@
  */
 import type { Family } from '../net/ip-address.js';
 import type { SocketEndpoint } from '../sources/ss-listeners.js';
+import type { ListenerSample } from './snapshot.js';
 
-interface Target {
-  readonly family: Family;
-  readonly address: string;
-  readonly port: number;
-  readonly device?: string;
-  readonly slot: number;
-  readonly inode: number;
-}
+type Target = Pick<ListenerSample, 'family' | 'address' | 'port' | 'device' | 'slot' | 'inode'>;
 
 const WILDCARD: Record<Family, string> = { ipv4: '0.0.0.0', ipv6: '::' };
 

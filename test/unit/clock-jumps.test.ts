@@ -4,9 +4,7 @@
  * sample timestamp.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Sampler, singleNamespace } from '../../src/sampler/sampler.js';
-import type { KernelSources } from '../../src/sampler/sources.js';
-import { silentLog } from '../support/in-process.js';
+import { scriptedSampler, scriptedSources } from '../support/scripted.js';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -14,22 +12,11 @@ afterEach(() => {
 
 describe('clock jumps', () => {
   it('leave full seconds and peaks as the monotonic clock measured them', async () => {
-    const sources: KernelSources = {
-      ssListeners: async () => ({ records: [{ family: 'ipv4', address: '127.0.0.1', port: 80, depth: 5, limit: 4, inode: 9 }], rejected: 0 }),
-      procTcp: async () => ({ records: [], rejected: 0 }),
-      procTcp6: async () => ({ records: [], rejected: 0 }),
-      netstat: async () => ({ records: [], rejected: 0 }),
-      sysctls: async () => ({ values: {}, rejected: 0, failed: [] }),
-      synRecv: async () => ({ records: [], rejected: 0 }),
-      tcpInUse: () => ({ ipv4: 1, ipv6: 0 }),
-      passiveOpens: () => undefined,
-      listenersNow: () => ({ records: [], rejected: 0 }),
-      dispose: () => undefined,
-    };
-    const sampler = new Sampler(
-      singleNamespace(sources),
-      { intervalMs: 1000, ssIntervalMs: 0, fastIntervalMs: 0, peakWindowMs: 60_000, synQueueEnabled: false, synQueueIntervalMs: 1000, maxListeners: 10 },
-      silentLog,
+    const sampler = scriptedSampler(
+      scriptedSources({
+        ssListeners: async () => ({ records: [{ family: 'ipv4', address: '127.0.0.1', port: 80, depth: 5, limit: 4, inode: 9 }], rejected: 0 }),
+      }),
+      { maxListeners: 10 },
     );
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(new Date('2026-01-01T00:00:00Z'));

@@ -3,35 +3,22 @@
  * checked exactly (the kernel tests prove the probe works on real sockets).
  */
 import { describe, expect, it } from 'vitest';
-import { Sampler, singleNamespace } from '../../src/sampler/sampler.js';
-import type { KernelSources } from '../../src/sampler/sources.js';
 import type { ListenerRecord } from '../../src/sources/listener-record.js';
-import { silentLog } from '../support/in-process.js';
+import { scriptedSampler, scriptedSources } from '../support/scripted.js';
 
 function scripted() {
   const state = { opens: 100, depth: 0, tableReads: 0 };
   const rec = (): ListenerRecord => ({ family: 'ipv4', address: '127.0.0.1', port: 80, depth: state.depth, limit: 4, inode: 7 });
-  const sources: KernelSources = {
+  const sources = scriptedSources({
     ssListeners: async () => ({ records: [rec()], rejected: 0 }),
-    procTcp: async () => ({ records: [], rejected: 0 }),
-    procTcp6: async () => ({ records: [], rejected: 0 }),
-    netstat: async () => ({ records: [], rejected: 0 }),
-    sysctls: async () => ({ values: {}, rejected: 0, failed: [] }),
-    synRecv: async () => ({ records: [], rejected: 0 }),
-    tcpInUse: () => ({ ipv4: 1, ipv6: 0 }),
     passiveOpens: () => state.opens,
     listenersNow: (family) => {
       state.tableReads++;
       const { limit: _limit, ...withoutLimit } = rec();
       return { records: family === 'ipv4' ? [withoutLimit] : [], rejected: 0 };
     },
-    dispose: () => undefined,
-  };
-  const sampler = new Sampler(
-    singleNamespace(sources),
-    { intervalMs: 1000, ssIntervalMs: 0, fastIntervalMs: 100, peakWindowMs: 60_000, synQueueEnabled: false, synQueueIntervalMs: 1000, maxListeners: 100 },
-    silentLog,
-  );
+  });
+  const sampler = scriptedSampler(sources, { fastIntervalMs: 100 });
   return { state, sampler };
 }
 

@@ -4,10 +4,8 @@
  * the calls exactly; the kernel tests prove the same paths on real sockets.
  */
 import { describe, expect, it } from 'vitest';
-import { Sampler, singleNamespace } from '../../src/sampler/sampler.js';
-import type { KernelSources } from '../../src/sampler/sources.js';
 import type { ListenerRecord } from '../../src/sources/listener-record.js';
-import { silentLog } from '../support/in-process.js';
+import { scriptedSampler, scriptedSources } from '../support/scripted.js';
 
 function scripted() {
   const state = { ssCalls: 0, procCalls: 0, ssFails: false, inUse: undefined as number | undefined, opens: 1, sockets: [{ inode: 1, depth: 0, limit: 8 }] };
@@ -19,8 +17,7 @@ function scripted() {
     inode: s.inode,
     ...(withLimit ? { limit: s.limit } : {}),
   });
-  const empty = async () => ({ records: [], rejected: 0 });
-  const sources: KernelSources = {
+  const sources = scriptedSources({
     ssListeners: async () => {
       state.ssCalls++;
       if (state.ssFails) throw new Error('ss: not found');
@@ -30,21 +27,11 @@ function scripted() {
       state.procCalls++;
       return { records: state.sockets.map((s) => rec(s, false)), rejected: 0 };
     },
-    procTcp6: empty,
-    netstat: empty,
-    sysctls: async () => ({ values: {}, rejected: 0, failed: [] }),
-    synRecv: empty,
     // Sockets in use: the listeners, plus one connection unless a test says otherwise.
     tcpInUse: () => ({ ipv4: state.inUse ?? state.sockets.length + 1, ipv6: 0 }),
     passiveOpens: () => state.opens,
-    listenersNow: () => ({ records: [], rejected: 0 }),
-    dispose: () => undefined,
-  };
-  const sampler = new Sampler(
-    singleNamespace(sources),
-    { intervalMs: 100, ssIntervalMs: 60_000, fastIntervalMs: 0, peakWindowMs: 60_000, synQueueEnabled: false, synQueueIntervalMs: 1000, maxListeners: 100 },
-    silentLog,
-  );
+  });
+  const sampler = scriptedSampler(sources, { intervalMs: 100, ssIntervalMs: 60_000 });
   const listeners = async () => (await sampler.sampleOnce()).namespaces[0]!.listeners;
   return { state, listeners };
 }

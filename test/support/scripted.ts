@@ -1,0 +1,43 @@
+/**
+ * Scripted kernel sources and a sampler over them, for tests that must count calls or
+ * control time exactly (the kernel tests prove the real sources).
+ */
+import { Sampler, type SamplerOptions, singleNamespace } from '../../src/sampler/sampler.js';
+import type { KernelSources } from '../../src/sampler/sources.js';
+import { silentLog } from './in-process.js';
+
+const empty = async () => ({ records: [], rejected: 0 });
+
+/** Sources that report nothing unless a test overrides them. */
+export function scriptedSources(overrides: Partial<KernelSources>): KernelSources {
+  return {
+    ssListeners: empty,
+    procTcp: empty,
+    procTcp6: empty,
+    netstat: empty,
+    sysctls: async () => ({ values: {}, rejected: 0, failed: [] }),
+    synRecv: empty,
+    tcpInUse: () => ({ ipv4: 1, ipv6: 0 }),
+    passiveOpens: () => undefined,
+    listenersNow: () => ({ records: [], rejected: 0 }),
+    dispose: () => undefined,
+    ...overrides,
+  };
+}
+
+export function scriptedSampler(sources: KernelSources, opts: Partial<SamplerOptions> = {}): Sampler {
+  return new Sampler(
+    singleNamespace(sources),
+    {
+      intervalMs: 1000,
+      ssIntervalMs: 0,
+      fastIntervalMs: 0,
+      peakWindowMs: 60_000,
+      synQueueEnabled: false,
+      synQueueIntervalMs: 1000,
+      maxListeners: 100,
+      ...opts,
+    },
+    silentLog,
+  );
+}
