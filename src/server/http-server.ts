@@ -28,6 +28,16 @@ export function negotiateFormat(accept: string | undefined): ExpositionFormat {
   return accept !== undefined && /application\/openmetrics-text/i.test(accept) ? 'openmetrics' : 'prometheus';
 }
 
+/** gzip unless the client refuses it (`gzip;q=0`); no header means no compression. */
+function acceptsGzip(header: string | undefined): boolean {
+  if (!header) return false;
+  return header.split(',').some((part) => {
+    const [coding, ...params] = part.trim().toLowerCase().split(';');
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    return (coding === 'gzip' || coding === '*') && (q === undefined || Number(q.slice(2)) > 0);
+  });
+}
+
 export function buildServer(o: ServerOptions) {
   const web = o.web;
   const limits = { requestTimeoutMs: 30_000, connectionTimeoutMs: 30_000 };
@@ -49,7 +59,11 @@ export function buildServer(o: ServerOptions) {
 
   app.get(o.telemetryPath, async (req, reply) => {
     const rendered = await o.exposition.render(negotiateFormat(req.headers.accept));
-    return reply.header('content-type', rendered.contentType).send(rendered.body);
+    void reply.header('content-type', rendered.contentType).header('vary', 'Accept, Accept-Encoding');
+    if (acceptsGzip(req.headers['accept-encoding'])) {
+      return reply.header('content-encoding', 'gzip').send(rendered.gzipped());
+    }
+    return reply.send(rendered.body);
   });
   app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(landing));
   app.get('/healthz', async (_req, reply) => reply.type('text/plain; charset=utf-8').send('ok\n'));

@@ -90,3 +90,22 @@ describe('HTTP limits on a real socket', () => {
     expect(ok.status).toBe(200);
   });
 });
+
+describe('compression', () => {
+  const { sampler, app } = wire();
+  afterAll(() => app.close());
+
+  it('gzips /metrics for scrapers that accept it (as Prometheus does), and only for them', async () => {
+    const { gunzipSync } = await import('node:zlib');
+    await sampler.sampleOnce();
+    const plain = await app.inject({ method: 'GET', url: '/metrics' });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    const gz = await app.inject({ method: 'GET', url: '/metrics', headers: { 'accept-encoding': 'gzip' } });
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(gz.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
+    expect(gunzipSync(gz.rawPayload).toString('utf8')).toBe(plain.body);
+    expect(gz.rawPayload.length).toBeLessThan(plain.rawPayload.length);
+    const refused = await app.inject({ method: 'GET', url: '/metrics', headers: { 'accept-encoding': 'gzip;q=0, identity' } });
+    expect(refused.headers['content-encoding']).toBeUndefined();
+  });
+});
