@@ -15,6 +15,9 @@ next phase of the benchmark starts from a clean established hash.
   holder.py churn --addr 127.0.0.3 --pool 1000 --rate 100
       Keeps POOL listeners on ephemeral ports; every second closes the RATE oldest and opens
       RATE new ones, until stdin closes. Prints a status line every 10 s.
+  holder.py trickle --addr 127.0.0.5 --rate 20
+      One listener that accepts RATE connections per second from its own client (each
+      closed at once with RST): a host that keeps accepting, so PassiveOpens always moves.
   holder.py bursts --addr 127.0.0.4 --count 60 --backlog 4
       Opens COUNT listeners, prints their ports, then for each stdin line "I HOLD_MS" fills
       listener I's queue (backlog+3 connects: backlog+1 queued, the kernel's "full"), holds
@@ -129,6 +132,27 @@ def cmd_churn(a):
             return
 
 
+def cmd_trickle(a):
+    lst = make_listener(a.addr, 0, 128)
+    port = lst.getsockname()[1]
+    say({"port": port})
+    period = 1.0 / a.rate
+    done = 0
+    next_at = time.monotonic()
+    while True:
+        c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, LINGER_RST)
+        c.connect((a.addr, port))
+        conn, _ = lst.accept()
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, LINGER_RST)
+        conn.close()
+        c.close()
+        done += 1
+        next_at += period
+        if stdin_closed(max(0.0, next_at - time.monotonic())):
+            return
+
+
 def queued_depth(addr, port):
     """Accept-queue depth of our listener ADDR:PORT from /proc/net/tcp (listeners come first)."""
     want = "%08X:%04X" % (struct.unpack("<I", socket.inet_aton(addr))[0], port)
@@ -215,12 +239,15 @@ def main():
     pc.add_argument("--addr", default="127.0.0.3")
     pc.add_argument("--pool", type=int, default=1000)
     pc.add_argument("--rate", type=int, default=100)
+    pt = sub.add_parser("trickle")
+    pt.add_argument("--addr", default="127.0.0.5")
+    pt.add_argument("--rate", type=float, default=20)
     pb = sub.add_parser("bursts")
     pb.add_argument("--addr", default="127.0.0.4")
     pb.add_argument("--count", type=int, required=True)
     pb.add_argument("--backlog", type=int, default=4)
     a = p.parse_args()
-    {"listeners": cmd_listeners, "pairs": cmd_pairs, "churn": cmd_churn, "bursts": cmd_bursts}[a.cmd](a)
+    {"listeners": cmd_listeners, "pairs": cmd_pairs, "churn": cmd_churn, "bursts": cmd_bursts, "trickle": cmd_trickle}[a.cmd](a)
 
 
 if __name__ == "__main__":

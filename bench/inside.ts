@@ -120,6 +120,7 @@ const MAX_FDS_PER_HOLDER = 9000; // connections per pairs holder: 2 fds each, li
 const MAX_LISTENERS_PER_HOLDER = 5000;
 const BURST_BACKLOG = 4;
 const BURST_ADDR = '127.0.0.4';
+const TRICKLE_RATE = 20;
 const LISTENER_BASE_PORT = 10_000; // 10,000 listeners take 127.0.0.1:10000-19999
 /** Exporters, node_exporter and the reference server listen here: no clash with the listeners above. */
 const HTTP_ADDR = '127.0.0.9';
@@ -459,6 +460,30 @@ class Bench {
     });
     if (!e) e = await this.startExporter();
     const exp = e;
+
+    await this.section(['2c'], 'daemon CPU while connections keep arriving', async () => {
+      // Every 100 ms probe then sees PassiveOpens move and re-reads the listener rows.
+      const t = this.procs.start([PYTHON, HOLDER, 'trickle', '--rate', String(TRICKLE_RATE)]);
+      await t.nextLine(30_000);
+      const ref = this.procs.start([process.execPath, '-e', 'setInterval(() => {}, 200)']);
+      await sleep(this.P.cpuWarmupS * 1000);
+      const t0 = performance.now();
+      const c0 = cpuSeconds(exp.pid);
+      const r0 = cpuSeconds(ref.child.pid!);
+      await sleep(this.P.cpuSeconds * 1000);
+      const wall = (performance.now() - t0) / 1000;
+      const ours = (cpuSeconds(exp.pid) - c0) / wall;
+      const theirs = (cpuSeconds(ref.child.pid!) - r0) / wall;
+      await this.procs.stop(ref);
+      await this.procs.stop(t);
+      this.table.set('2c', {
+        what:
+          `daemon CPU as 2a while one listener accepts ${TRICKLE_RATE} connections/s ` +
+          '(PassiveOpens moves before every fast probe)',
+        ours: fmtPct(ours), ref: `node 5 Hz timer ${fmtPct(theirs)}`, ratio: fmtX(ours / theirs), target: 'info',
+        verdict: 'info',
+      });
+    });
 
     await this.section(['4a', '4b'], 'scrapes under load', async () => {
       const rate = async (seconds: number, load: boolean) => {

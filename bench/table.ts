@@ -19,7 +19,7 @@ export interface Row {
 /** Row ids in print order; the smoke test asserts each is present. */
 export const ROW_IDS = [
   '1a', '1b', '1c', '1d', '1e', '1f', '1g', '1h', '1i',
-  '2a', '2b',
+  '2a', '2b', '2c',
   '3a', '3b', '3c',
   '4a', '4b', '4c',
   '5a', '5b',
