@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ManagedProcess, PYTHON } from '../test/support/netns.js';
 import {
-  chunks, cpuSeconds, httpGet, parseExposition, Processes, rssMiB, type Sample, shuffle, sleep, sockstat, waitFor200,
+  chunks, cpuSeconds, httpGet, httpGetRaw, parseExposition, Processes, rssMiB, type Sample, shuffle, sleep, sockstat, waitFor200,
 } from './lib.js';
 import { median, pairedRatio, quantile } from './stats.js';
 import { fmtInt, fmtMiB, fmtMs, fmtPct, fmtX, ROW_IDS, type RowId, Table, type Verdict } from './table.js';
@@ -292,10 +292,13 @@ class Bench {
     return parseExposition(r.body);
   }
 
-  async samplesTotal(e: Exporter): Promise<number> {
-    const s = (await this.metrics(e)).find((x) => x.name === 'listenq_samples_total');
-    if (!s) throw new Error('no listenq_samples_total');
-    return s.value;
+  /** The sample counter and the time of the sample that set it (the exporter's own clock). */
+  async samplesTotal(e: Exporter): Promise<{ total: number; at: number }> {
+    const ms = await this.metrics(e);
+    const total = ms.find((x) => x.name === 'listenq_samples_total');
+    const at = ms.find((x) => x.name === 'listenq_last_sample_timestamp_seconds');
+    if (!total || !at) throw new Error('no listenq_samples_total or listenq_last_sample_timestamp_seconds');
+    return { total: total.value, at: at.value };
   }
 
   // ---------- sections ----------
@@ -487,23 +490,30 @@ class Bench {
 
     await this.section(['4a', '4b'], 'scrapes under load', async () => {
       const rate = async (seconds: number, load: boolean) => {
+        // Samples between two sample instants over the time between them: no rounding to
+        // whole samples per window.
         const s0 = await this.samplesTotal(exp);
-        const t0 = performance.now();
         const ac = load ? this.autocannon(`${exp.base}/metrics`, seconds) : sleep(seconds * 1000).then(() => undefined);
         const res = await ac;
         const s1 = await this.samplesTotal(exp);
-        return { rate: (s1 - s0) / ((performance.now() - t0) / 1000), res };
+        if (s1.at <= s0.at) throw new Error(`no sample taken during a ${seconds} s window`);
+        return { rate: (s1.total - s0.total) / (s1.at - s0.at), res };
       };
       // Reference: a bare Node http server sending a copy of our body from memory, under the
       // same load, interleaved: what the machine and the load generator allow at this size.
+      // Scrapers ask for gzip as Prometheus does; the reference sends the very bytes we sent.
       const body = (await httpGet(`${exp.base}/metrics`, exp.agent)).body;
-      const bodyFile = join(tmpdir(), `lqb-body-${process.pid}.txt`);
-      writeFileSync(bodyFile, body);
+      const wire = await httpGetRaw(`${exp.base}/metrics`, { 'accept-encoding': 'gzip' });
+      const encoding = wire.headers['content-encoding'];
+      const bodyFile = join(tmpdir(), `lqb-body-${process.pid}.bin`);
+      writeFileSync(bodyFile, wire.body);
       const staticPort = this.nextExporterPort++;
       const staticSrv = this.procs.start([
         process.execPath, '-e',
         `const b = require('fs').readFileSync(${JSON.stringify(bodyFile)}); require('http').createServer((q, s) => ` +
-          `{ s.setHeader('content-type', 'text/plain; version=0.0.4'); s.end(b); }).listen(${staticPort}, '${HTTP_ADDR}');`,
+          `{ s.setHeader('content-type', 'text/plain; version=0.0.4'); ` +
+          (typeof encoding === 'string' ? `s.setHeader('content-encoding', ${JSON.stringify(encoding)}); ` : '') +
+          `s.end(b); }).listen(${staticPort}, '${HTTP_ADDR}');`,
       ]);
       const staticUrl = `http://${HTTP_ADDR}:${staticPort}/metrics`;
       await waitFor200(staticUrl, performance.now(), 20_000, () => staticSrv.child.exitCode === null);
@@ -528,8 +538,9 @@ class Bench {
       const refP99 = median(refs.map((r) => r.p99));
       this.table.set('4a', {
         what:
-          `/metrics, 50 concurrent autocannon scrapers, ${this.P.loadSeconds} s x${this.P.loadRepeats}, ${fmtInt(L)} listeners ` +
-          `(${(body.length / 1024).toFixed(0)} KiB body); reference: bare Node server sending the same body, interleaved`,
+          `/metrics, 50 concurrent autocannon scrapers (Accept-Encoding: gzip), ${this.P.loadSeconds} s x${this.P.loadRepeats}, ` +
+          `${fmtInt(L)} listeners (${(body.length / 1024).toFixed(0)} KiB body, ${(wire.body.length / 1024).toFixed(0)} KiB ` +
+          `${typeof encoding === 'string' ? encoding : 'uncompressed'} on the wire); reference: bare Node server sending the same bytes, interleaved`,
         ours: `p50 ${p50} ms, p99 ${p99} ms, ${rps.toFixed(0)} req/s`,
         ref: `p50 ${median(refs.map((r) => r.p50))} ms, p99 ${refP99} ms, ${median(refs.map((r) => r.rps)).toFixed(0)} req/s`,
         ratio: `p99 ${fmtX(p99 / refP99)}`, target: 'p99 <= 25 ms',
@@ -603,7 +614,9 @@ class Bench {
   }
 
   async autocannon(url: string, seconds: number): Promise<AutocannonResult> {
-    const p = this.procs.start([process.execPath, AUTOCANNON, '-c', '50', '-d', String(seconds), '-j', '-n', url]);
+    const p = this.procs.start([
+      process.execPath, AUTOCANNON, '-c', '50', '-d', String(seconds), '-H', 'accept-encoding=gzip', '-j', '-n', url,
+    ]);
     const line = await p.nextLine((seconds + 60) * 1000);
     await this.procs.stop(p);
     const j = JSON.parse(line) as {
