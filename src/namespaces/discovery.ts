@@ -44,7 +44,15 @@ export interface Discovery {
   readonly unreadable: number;
 }
 
-export function discoverNamespaces(procfs: string): Discovery {
+/**
+ * @param known identity already read for this namespace and representative pid; the
+ *   cgroup file is read only for new pairs (a process's cgroup does not change under it
+ *   in Kubernetes)
+ */
+export function discoverNamespaces(
+  procfs: string,
+  known: (id: string, pid: number) => CgroupIdentity | undefined = () => undefined,
+): Discovery {
   const selfId = netnsId(readlinkSync(join(procfs, 'self', 'ns', 'net')));
   const procs: ProcessNetns[] = [];
   let unreadable = 0;
@@ -59,11 +67,14 @@ export function discoverNamespaces(procfs: string): Discovery {
   }
   const targets: NetnsTarget[] = [];
   for (const [id, pid] of representatives(procs)) {
-    let identity: CgroupIdentity = {};
-    try {
-      identity = cgroupIdentity(parseCgroupFile(readFileSync(join(procfs, String(pid), 'cgroup'), 'latin1')).records);
-    } catch {
-      // Gone or unreadable: the namespace is still sampled, only without pod labels.
+    let identity = known(id, pid);
+    if (identity === undefined) {
+      try {
+        identity = cgroupIdentity(parseCgroupFile(readFileSync(join(procfs, String(pid), 'cgroup'), 'latin1')).records);
+      } catch {
+        // Gone or unreadable: the namespace is still sampled, only without pod labels.
+        identity = {};
+      }
     }
     targets.push({ id, pid, self: id === selfId, identity });
   }

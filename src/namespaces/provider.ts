@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { NamespaceProvider, SampledNamespace } from '../sampler/sampler.js';
 import { kernelSources } from '../sampler/sources.js';
+import type { CgroupIdentity } from './cgroup.js';
 import { discoverNamespaces, type NetnsTarget } from './discovery.js';
 
 function labelsOf(t: NetnsTarget): Record<string, string> {
@@ -19,10 +20,11 @@ function labelsOf(t: NetnsTarget): Record<string, string> {
 export function allNamespaces(cfg: Config, log: Logger): NamespaceProvider {
   // Sources per namespace and representative pid: a new pid (the old one exited) gets new
   // paths, while the namespace's per-socket state lives on under the same key.
-  const cache = new Map<string, SampledNamespace>();
+  type Entry = SampledNamespace & { readonly identity: CgroupIdentity };
+  const cache = new Map<string, Entry>();
   let warnedUnreadable = false;
   return () => {
-    const { targets, unreadable } = discoverNamespaces(cfg.procfs);
+    const { targets, unreadable } = discoverNamespaces(cfg.procfs, (id, pid) => cache.get(`${id}/${pid}`)?.identity);
     if (unreadable > 0 && !warnedUnreadable) {
       warnedUnreadable = true;
       log.warn(
@@ -30,10 +32,13 @@ export function allNamespaces(cfg: Config, log: Logger): NamespaceProvider {
         'cannot read some processes\' network namespace links; their namespaces are not sampled (needs root or CAP_SYS_PTRACE)',
       );
     }
-    const next = new Map<string, SampledNamespace>();
+    const next = new Map<string, Entry>();
     for (const t of targets) {
       const cacheKey = `${t.id}/${t.pid}`;
-      next.set(cacheKey, cache.get(cacheKey) ?? { key: t.id, labels: labelsOf(t), sources: kernelSources(cfg, t) });
+      next.set(
+        cacheKey,
+        cache.get(cacheKey) ?? { key: t.id, labels: labelsOf(t), sources: kernelSources(cfg, t), identity: t.identity },
+      );
     }
     for (const [k, v] of cache) if (!next.has(k)) v.sources.dispose();
     cache.clear();
