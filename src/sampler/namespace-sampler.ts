@@ -14,6 +14,7 @@ import { PeakTracker } from './peak-tracker.js';
 import { SlotAllocator } from './slot-allocator.js';
 import type { ListenerSample, SourceName, TcpExtField } from './snapshot.js';
 import { TCPEXT_FIELDS } from './snapshot.js';
+import type { TcpInUse } from '../sources/sockstat.js';
 import type { KernelSources } from './sources.js';
 import { attributeSynRecv } from './syn-attribution.js';
 
@@ -68,6 +69,7 @@ export class NamespaceSampler {
   private ssIdentity: Map<number, ListenerRecord> | undefined;
   private lastSsMs = -Infinity;
   private lastJoined: readonly ListenerRecord[] = [];
+  private lastInUse: TcpInUse | undefined;
   /** PassiveOpens at the last sample that looked at the tables. */
   private sampleOpens: number | undefined;
 
@@ -106,8 +108,19 @@ export class NamespaceSampler {
       const opens = this.safePassiveOpens();
       const quiet = opens !== undefined && opens === this.sampleOpens;
       this.sampleOpens = opens;
-      const onlyListeners = (family: Family) =>
-        quiet && inUse[family] === this.lastJoined.filter((r) => r.family === family).length;
+      // Nothing can have entered a queue without a completed handshake (PassiveOpens), so
+      // when none moved, queues that were all empty are still empty; an unchanged socket
+      // count says the set is the same (a periodic ss run corrects the rare swap).
+      const before = this.lastInUse;
+      this.lastInUse = inUse;
+      const unchanged = (family: Family) => {
+        const last = this.lastJoined.filter((r) => r.family === family);
+        return (
+          quiet &&
+          (inUse[family] === last.length || (inUse[family] === before?.[family] && last.every((r) => r.depth === 0)))
+        );
+      };
+      const onlyListeners = unchanged;
       const idle = (family: Family): Timed<ParseResult<ListenerRecord>> => ({
         result: { records: this.lastJoined.filter((r) => r.family === family).map((r) => ({ ...r, depth: 0 })), rejected: 0 },
         seconds: 0,

@@ -98,3 +98,26 @@ describe('idle families', () => {
     expect(state.procCalls).toBe(2);
   });
 });
+
+describe('quiet namespaces', () => {
+  it('skips the table when nothing arrived, the socket count stands and every queue was empty', async () => {
+    const { state, listeners } = scripted(); // 1 listener + 1 other socket in use
+    await listeners(); // ss
+    await listeners(); // reads: no baseline yet
+    expect(state.procCalls).toBe(1);
+    await listeners();
+    expect(state.procCalls).toBe(1); // nothing can have changed
+    state.inUse = 3; // a socket more: read again
+    await listeners();
+    expect(state.procCalls).toBe(2);
+  });
+
+  it('keeps reading while a queue holds connections (accept() drains without any signal)', async () => {
+    const { state, listeners } = scripted();
+    state.sockets[0]!.depth = 2;
+    await listeners();
+    await listeners();
+    await listeners();
+    expect(state.procCalls).toBe(2);
+  });
+});
