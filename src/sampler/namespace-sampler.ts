@@ -120,17 +120,16 @@ export class NamespaceSampler {
           (inUse[family] === last.length || (inUse[family] === before?.[family] && last.every((r) => r.depth === 0)))
         );
       };
-      const onlyListeners = unchanged;
       const idle = (family: Family): Timed<ParseResult<ListenerRecord>> => ({
         result: { records: this.lastJoined.filter((r) => r.family === family).map((r) => ({ ...r, depth: 0 })), rejected: 0 },
         seconds: 0,
       });
       if (inUse.ipv4 > 0) {
-        synthesized.ipv4 = onlyListeners('ipv4');
+        synthesized.ipv4 = unchanged('ipv4');
         tcp = synthesized.ipv4 ? idle('ipv4') : await timed(() => this.sources.procTcp());
       }
       if (inUse.ipv6 > 0) {
-        synthesized.ipv6 = onlyListeners('ipv6');
+        synthesized.ipv6 = unchanged('ipv6');
         tcp6 = synthesized.ipv6 ? idle('ipv6') : await timed(() => this.sources.procTcp6());
       }
       const known = this.ssIdentity!;

@@ -77,8 +77,7 @@ beforeAll(async () => {
   await connectClients(ns, '127.0.0.1', zeroPort, 1);
   exporter = await startExporter(ns);
   prom = await startPrometheus(ns, {
-    jobName: JOB,
-    scrapeTargets: [`127.0.0.1:${exporter.port}`],
+    scrapeConfigs: [{ job_name: JOB, static_configs: [{ targets: [`127.0.0.1:${exporter.port}`] }] }],
     ruleFiles: [repoPath(RULES_FILE)],
   });
 }, 90_000);

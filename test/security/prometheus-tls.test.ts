@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePki, type TestPki } from '../support/certs.js';
 import { createNetns, type Netns, waitFor } from '../support/netns.js';
-import { type ScrapingPrometheus, startScrapingPrometheus } from '../support/prometheus-scrape.js';
+import { type RunningPrometheus, startPrometheus } from '../support/prometheus.js';
 import { curl, startWebConfigExporter, type TlsExporter } from '../support/tls-exporter.js';
 import { HASHES, writeWebConfig } from '../support/web-config.js';
 
@@ -22,7 +22,7 @@ const PROM_PORT = 9090;
 let pki: TestPki;
 let ns: Netns | undefined;
 let exporter: TlsExporter | undefined;
-let prom: ScrapingPrometheus | undefined;
+let prom: RunningPrometheus | undefined;
 
 beforeAll(async () => {
   pki = makePki();
@@ -42,15 +42,14 @@ beforeAll(async () => {
   exporter = await startWebConfigExporter(ns, webConfig, { cacert: pki.caCert, cert: pki.clientCert, key: pki.clientKey });
   const target = { static_configs: [{ targets: [`127.0.0.1:${exporter.port}`] }], scheme: 'https' };
   const tls = { ca_file: pki.caCert, cert_file: pki.clientCert, key_file: pki.clientKey };
-  prom = await startScrapingPrometheus(
-    ns,
-    [
+  prom = await startPrometheus(ns, {
+    scrapeConfigs: [
       { job_name: 'good', ...target, tls_config: tls, basic_auth: { username: USER, password: PASSWORD } },
       { job_name: 'wrong-password', ...target, tls_config: tls, basic_auth: { username: USER, password: 'guess' } },
       { job_name: 'no-client-cert', ...target, tls_config: { ca_file: pki.caCert }, basic_auth: { username: USER, password: PASSWORD } },
     ],
-    PROM_PORT,
-  );
+    port: PROM_PORT,
+  });
 }, 90_000);
 
 afterAll(async () => {

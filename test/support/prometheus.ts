@@ -1,6 +1,8 @@
 /**
  * A real Prometheus server (Debian package) inside a test's network namespace, with its
  * own temp config and TSDB, queried through its HTTP API with curl inside the namespace.
+ * Tests write the scrape jobs in full (plain HTTP, or TLS, client certificates and basic
+ * auth), so Prometheus's own HTTP client is what meets the exporter.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,9 +28,9 @@ export interface RunningPrometheus {
 }
 
 export interface PrometheusOptions {
-  readonly scrapeTargets: readonly string[];
-  readonly jobName: string;
-  readonly ruleFiles: readonly string[];
+  /** Prometheus `scrape_configs` entries. */
+  readonly scrapeConfigs: ReadonlyArray<Record<string, unknown>>;
+  readonly ruleFiles?: readonly string[];
   /** Inside the namespace nothing else listens, so a fixed port is safe. */
   readonly port?: number;
 }
@@ -49,8 +51,8 @@ export async function startPrometheus(ns: Netns, o: PrometheusOptions): Promise<
     stringify({
       // Fast scrapes and rule evaluation so the test sees results within seconds.
       global: { scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' },
-      rule_files: [...o.ruleFiles],
-      scrape_configs: [{ job_name: o.jobName, static_configs: [{ targets: [...o.scrapeTargets] }] }],
+      rule_files: [...(o.ruleFiles ?? [])],
+      scrape_configs: [...o.scrapeConfigs],
     }),
   );
   const proc = ns.start([
