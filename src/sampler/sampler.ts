@@ -76,6 +76,8 @@ export class Sampler {
   private lastFullStartMs: number | undefined;
   private lastCapWarningMs = -Infinity;
   private lastProviderError = '';
+  /** The provider's last answer, reused (labels and all) when it fails. */
+  private lastTargets: readonly SampledNamespace[] = [];
   /** Namespace keys of the published snapshot, in its order. */
   private publishedKeys: readonly string[] = [];
 
@@ -202,7 +204,7 @@ export class Sampler {
       const msg = String(err);
       if (msg !== this.lastProviderError) this.log.error({ err: msg }, 'cannot list network namespaces; sampling the last known ones');
       this.lastProviderError = msg;
-      return [...this.namespaces.keys()].map((key) => ({ key, labels: {}, sources: this.namespaces.get(key)!.sources }));
+      return this.lastTargets;
     }
     const keep = new Set(targets.map((t) => t.key));
     for (const key of this.namespaces.keys()) if (!keep.has(key)) this.namespaces.delete(key);
@@ -211,6 +213,7 @@ export class Sampler {
       if (existing) existing.sources = t.sources;
       else this.namespaces.set(t.key, new NamespaceSampler(t.sources, this.opts));
     }
+    this.lastTargets = targets;
     return targets;
   }
 

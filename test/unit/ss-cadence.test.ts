@@ -5,6 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ListenerRecord } from '../../src/sources/listener-record.js';
+import { Sampler } from '../../src/sampler/sampler.js';
+import { silentLog } from '../support/in-process.js';
 import { scriptedSampler, scriptedSources } from '../support/scripted.js';
 
 function scripted() {
@@ -119,5 +121,28 @@ describe('quiet namespaces', () => {
     await listeners();
     await listeners();
     expect(state.procCalls).toBe(2);
+  });
+});
+
+describe('namespace provider failure', () => {
+  it('keeps sampling the last known namespaces with their labels', async () => {
+    const sources = scriptedSources({
+      ssListeners: async () => ({ records: [{ family: 'ipv4', address: '0.0.0.0', port: 80, depth: 0, limit: 8, inode: 1 }], rejected: 0 }),
+    });
+    let fail = false;
+    const provider = () => {
+      if (fail) throw new Error('cannot read /proc');
+      return [{ key: '42', labels: { netns: '42' }, sources }];
+    };
+    const sampler = new Sampler(
+      provider,
+      { intervalMs: 1000, ssIntervalMs: 0, fastIntervalMs: 0, peakWindowMs: 60_000, synQueueEnabled: false, synQueueIntervalMs: 1000, maxListeners: 100 },
+      silentLog,
+    );
+    await sampler.sampleOnce();
+    fail = true;
+    const snap = await sampler.sampleOnce();
+    expect(snap.namespaces.map((n) => n.labels)).toEqual([{ netns: '42' }]);
+    expect(snap.namespaces[0]!.listeners).toHaveLength(1);
   });
 });
