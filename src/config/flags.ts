@@ -3,7 +3,7 @@
  * `--help`, the README flag table test and the Helm chart's args test all read this table.
  */
 
-export type FlagKind =
+type FlagKind =
   | { readonly type: 'string' }
   | { readonly type: 'path' }
   | { readonly type: 'boolean' }
@@ -131,7 +131,7 @@ export const FLAGS = [
 
 export type FlagName = (typeof FLAGS)[number]['name'];
 
-export const ENV_PREFIX = 'LISTENQ_';
+const ENV_PREFIX = 'LISTENQ_';
 
 /** `web.listen-address` -> `LISTENQ_WEB_LISTEN_ADDRESS`. */
 export function envVarFor(flagName: string): string {

@@ -8,7 +8,7 @@ import { envVarFor, FLAGS, type FlagName, type FlagSpec } from './flags.js';
 
 export class ConfigError extends Error {}
 
-export type ParseOutcome =
+type ParseOutcome =
   | { readonly kind: 'run'; readonly config: Config }
   | { readonly kind: 'help' }
   | { readonly kind: 'version' };

@@ -3,7 +3,7 @@
  */
 import { pino, type Logger } from 'pino';
 
-export type LogFormat = 'json' | 'logfmt';
+type LogFormat = 'json' | 'logfmt';
 
 function logfmtValue(v: unknown): string {
   const s = typeof v === 'string' ? v : JSON.stringify(v) ?? 'undefined';
@@ -11,7 +11,7 @@ function logfmtValue(v: unknown): string {
 }
 
 /** Formats one pino JSON line as logfmt: ts, level and msg first, then the other fields. */
-export function toLogfmt(jsonLine: string): string {
+function toLogfmt(jsonLine: string): string {
   let rec: Record<string, unknown>;
   try {
     rec = JSON.parse(jsonLine) as Record<string, unknown>;

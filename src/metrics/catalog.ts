@@ -3,7 +3,7 @@
  * the collectors, the README metric table and the alert-rule drift tests all read this.
  */
 
-export type MetricType = 'gauge' | 'counter';
+type MetricType = 'gauge' | 'counter';
 
 export interface MetricSpec {
   readonly name: string;

@@ -12,7 +12,7 @@ import type { MetricKey } from './catalog.js';
 import { buildRegistry, type ExpositionFormat, snapshotPoints, type StaticInfo } from './registry.js';
 import type { Point } from './snapshot-metrics.js';
 
-export interface RenderedBody {
+interface RenderedBody {
   readonly body: string;
   readonly contentType: string;
   /** The body gzipped, made on first request and kept with it. */

@@ -11,7 +11,7 @@ export interface Point {
   readonly value: number;
 }
 
-export type PointSource = () => readonly Point[];
+type PointSource = () => readonly Point[];
 
 class SnapshotGauge extends Gauge<string> {
   constructor(

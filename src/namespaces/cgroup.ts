@@ -5,7 +5,7 @@
  */
 import type { ParseResult } from '../sources/parse-result.js';
 
-export interface CgroupEntry {
+interface CgroupEntry {
   readonly hierarchy: number;
   readonly controllers: string;
   readonly path: string;

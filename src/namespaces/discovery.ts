@@ -16,7 +16,7 @@ export interface NetnsTarget {
   readonly identity: CgroupIdentity;
 }
 
-export interface ProcessNetns {
+interface ProcessNetns {
   readonly pid: number;
   readonly link: string;
 }
@@ -38,7 +38,7 @@ export function representatives(procs: readonly ProcessNetns[]): Map<string, num
   return out;
 }
 
-export interface Discovery {
+interface Discovery {
   readonly targets: NetnsTarget[];
   /** Processes whose namespace link could not be read (permission: CAP_SYS_PTRACE). */
   readonly unreadable: number;

@@ -14,12 +14,12 @@ export function socketInode(link: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-export interface Owners {
+interface Owners {
   readonly names: ReadonlyMap<number, string>;
   readonly unattributed: number;
 }
 
-export function scanSocketOwners(procfs: string, wanted: ReadonlySet<number>): Owners {
+function scanSocketOwners(procfs: string, wanted: ReadonlySet<number>): Owners {
   const names = new Map<number, string>();
   for (const pid of readdirSync(procfs)) {
     if (names.size === wanted.size) break;

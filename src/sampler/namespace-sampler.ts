@@ -18,7 +18,7 @@ import type { TcpInUse } from '../sources/sockstat.js';
 import type { KernelSources } from './sources.js';
 import { attributeSynRecv } from './syn-attribution.js';
 
-export interface Timed<T> {
+interface Timed<T> {
   readonly result?: T;
   readonly error?: Error;
   readonly seconds: number;
@@ -47,7 +47,7 @@ export interface NamespaceSample {
   readonly outcomes: Partial<Record<SourceName, SourceOutcome>>;
 }
 
-export interface NamespaceOptions {
+interface NamespaceOptions {
   readonly intervalMs: number;
   /** How often ss runs when nothing else calls for it; 0 runs it at every sample. */
   readonly ssIntervalMs: number;

@@ -11,7 +11,7 @@ interface SocketState {
   fullSeconds: number;
 }
 
-export interface PeakObservation {
+interface PeakObservation {
   readonly peak: number;
   readonly fullSeconds: number;
 }

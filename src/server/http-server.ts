@@ -10,7 +10,7 @@ import type { ExpositionFormat } from '../metrics/registry.js';
 import { landingPage } from './landing-page.js';
 import type { WebGuard } from './web-config/web-guard.js';
 
-export interface ServerOptions {
+interface ServerOptions {
   readonly telemetryPath: string;
   readonly version: string;
   readonly exposition: Exposition;
@@ -24,7 +24,7 @@ export interface ServerOptions {
 const PUBLIC_ROUTES = ['/healthz', '/readyz'];
 
 /** OpenMetrics only when the Accept header names it, as Prometheus does when it prefers it. */
-export function negotiateFormat(accept: string | undefined): ExpositionFormat {
+function negotiateFormat(accept: string | undefined): ExpositionFormat {
   return accept !== undefined && /application\/openmetrics-text/i.test(accept) ? 'openmetrics' : 'prometheus';
 }
 

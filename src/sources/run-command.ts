@@ -14,7 +14,7 @@ const DEFAULT_MAX_BYTES = 32 << 20;
 // ss inside some sandboxes prints one cgroup error per socket; keep only enough to report.
 const MAX_STDERR_BYTES = 4096;
 
-export class CommandError extends Error {}
+class CommandError extends Error {}
 
 export function runCommand(file: string, args: readonly string[], opts: RunOptions): Promise<string> {
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;

@@ -7,7 +7,7 @@ import { type ListenerRecord, parseCount } from './listener-record.js';
 import type { ParseResult } from './parse-result.js';
 import { runCommand } from './run-command.js';
 
-export const SS_LISTENING_ARGS = ['-tnHe', 'state', 'listening'] as const;
+const SS_LISTENING_ARGS = ['-tnHe', 'state', 'listening'] as const;
 
 export interface SocketEndpoint {
   readonly family: Family;

@@ -7,7 +7,7 @@ import type { ParseResult } from './parse-result.js';
 import { runCommand } from './run-command.js';
 import { parseSsEndpoint, type SocketEndpoint } from './ss-listeners.js';
 
-export const SS_SYN_RECV_ARGS = ['-tnH', 'state', 'syn-recv'] as const;
+const SS_SYN_RECV_ARGS = ['-tnH', 'state', 'syn-recv'] as const;
 
 export function parseSsSynRecv(text: string): ParseResult<SocketEndpoint> {
   const records: SocketEndpoint[] = [];

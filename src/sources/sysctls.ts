@@ -5,7 +5,7 @@ import { parseCount } from './listener-record.js';
 import type { ParseResult } from './parse-result.js';
 import { runCommand } from './run-command.js';
 
-export const SYSCTLS = {
+const SYSCTLS = {
   somaxconn: 'net/core/somaxconn',
   maxSynBacklog: 'net/ipv4/tcp_max_syn_backlog',
   syncookies: 'net/ipv4/tcp_syncookies',
