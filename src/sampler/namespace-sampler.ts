@@ -38,7 +38,7 @@ export type SourceOutcome = Timed<{ readonly rejected: number }>;
 
 export interface NamespaceSample {
   /** Every socket, before any cap. */
-  readonly listeners: ListenerSample[];
+  readonly listeners: readonly ListenerSample[];
   readonly listenerCounts: Record<Family, number>;
   /** Whether the socket set of each family is known (a source that lists it answered). */
   readonly familiesKnown: Record<Family, boolean>;
@@ -69,6 +69,15 @@ export class NamespaceSampler {
   private ssIdentity: Map<number, ListenerRecord> | undefined;
   private lastSsMs = -Infinity;
   private lastJoined: readonly ListenerRecord[] = [];
+  /** Per family at the last build: how many sockets, and whether all their queues were empty. */
+  private joinedCount: Record<Family, number> = { ipv4: 0, ipv6: 0 };
+  private joinedAllEmpty: Record<Family, boolean> = { ipv4: true, ipv6: true };
+  /**
+   * The listeners last returned, kept in step with the fast probe. Unchanged sockets keep
+   * their object from sample to sample, so whatever caches per socket downstream (the
+   * /metrics renderer) does no work for them.
+   */
+  private built: readonly ListenerSample[] = Object.freeze([]);
   private lastInUse: TcpInUse | undefined;
   /** PassiveOpens at the last sample that looked at the tables. */
   private sampleOpens: number | undefined;
@@ -103,6 +112,7 @@ export class NamespaceSampler {
     let tcp6: Timed<ParseResult<ListenerRecord>> | undefined;
     const synthesized: Record<Family, boolean> = { ipv4: false, ipv6: false };
     let ssDue = this.ssIdentity === undefined || this.opts.ssIntervalMs === 0 || nowMs - this.lastSsMs >= this.opts.ssIntervalMs;
+    let quietListeners: readonly ListenerSample[] | undefined;
     if (!ssDue) {
       const inUse = this.sources.tcpInUse();
       const opens = this.safePassiveOpens();
@@ -113,30 +123,28 @@ export class NamespaceSampler {
       // count says the set is the same (a periodic ss run corrects the rare swap).
       const before = this.lastInUse;
       this.lastInUse = inUse;
-      const unchanged = (family: Family) => {
-        const last = this.lastJoined.filter((r) => r.family === family);
-        return (
-          quiet &&
-          (inUse[family] === last.length || (inUse[family] === before?.[family] && last.every((r) => r.depth === 0)))
-        );
-      };
-      const idle = (family: Family): Timed<ParseResult<ListenerRecord>> => ({
-        result: { records: this.lastJoined.filter((r) => r.family === family).map((r) => ({ ...r, depth: 0 })), rejected: 0 },
-        seconds: 0,
-      });
-      if (inUse.ipv4 > 0) {
-        synthesized.ipv4 = unchanged('ipv4');
-        tcp = synthesized.ipv4 ? idle('ipv4') : await timed(() => this.sources.procTcp());
+      const unchanged = (family: Family) =>
+        quiet &&
+        (inUse[family] === this.joinedCount[family] || (inUse[family] === before?.[family] && this.joinedAllEmpty[family]));
+      synthesized.ipv4 = inUse.ipv4 > 0 && unchanged('ipv4');
+      synthesized.ipv6 = inUse.ipv6 > 0 && unchanged('ipv6');
+      const asBefore = (family: Family) => synthesized[family] || (inUse[family] === 0 && this.joinedCount[family] === 0);
+      if (asBefore('ipv4') && asBefore('ipv6') && !synDue) {
+        // The common idle case: same sockets, all queues empty, nothing else to merge in.
+        quietListeners = this.quietListeners(nowMs);
+      } else {
+        const idle = (family: Family): Timed<ParseResult<ListenerRecord>> => ({
+          result: { records: this.lastJoined.filter((r) => r.family === family).map((r) => ({ ...r, depth: 0 })), rejected: 0 },
+          seconds: 0,
+        });
+        if (inUse.ipv4 > 0) tcp = synthesized.ipv4 ? idle('ipv4') : await timed(() => this.sources.procTcp());
+        if (inUse.ipv6 > 0) tcp6 = synthesized.ipv6 ? idle('ipv6') : await timed(() => this.sources.procTcp6());
+        const known = this.ssIdentity!;
+        ssDue =
+          !!tcp?.error ||
+          !!tcp6?.error ||
+          [...(tcp?.result?.records ?? []), ...(tcp6?.result?.records ?? [])].some((r) => !known.has(r.inode));
       }
-      if (inUse.ipv6 > 0) {
-        synthesized.ipv6 = unchanged('ipv6');
-        tcp6 = synthesized.ipv6 ? idle('ipv6') : await timed(() => this.sources.procTcp6());
-      }
-      const known = this.ssIdentity!;
-      ssDue =
-        !!tcp?.error ||
-        !!tcp6?.error ||
-        [...(tcp?.result?.records ?? []), ...(tcp6?.result?.records ?? [])].some((r) => !known.has(r.inode));
     }
     let ss: Timed<ParseResult<ListenerRecord>> | undefined;
     if (ssDue) {
@@ -147,7 +155,17 @@ export class NamespaceSampler {
         tcp ??= await timed(() => this.sources.procTcp());
         tcp6 ??= await timed(() => this.sources.procTcp6());
       }
-      this.ssIdentity = ss.result ? new Map(ss.result.records.map((r) => [r.inode, r])) : undefined;
+      if (ss.result) {
+        const records = internRecords(ss.result.records, this.ssIdentity);
+        ss = { ...ss, result: { ...ss.result, records } };
+        // An unchanged socket set keeps the same map: long-lived objects that are replaced
+        // by equal copies every run end up as old-generation garbage.
+        if (!(this.ssIdentity?.size === records.length && records.every((r) => this.ssIdentity!.get(r.inode) === r))) {
+          this.ssIdentity = new Map(records.map((r) => [r.inode, r]));
+        }
+      } else {
+        this.ssIdentity = undefined;
+      }
     }
     const [netstat, sysctls, syn] = await othersP;
 
@@ -166,17 +184,27 @@ export class NamespaceSampler {
       this.synRecv = { at: nowMs, ...(syn.result ? { endpoints: syn.result.records } : {}) };
     }
 
-    for (const r of ss?.result?.records ?? []) if (r.device !== undefined) this.knownDevices.set(r.inode, r.device);
-    const proc = [...(tcp?.result?.records ?? []), ...(tcp6?.result?.records ?? [])];
-    const joined = ss ? joinListeners(ss.result, proc, this.knownDevices) : withIdentity(proc, this.ssIdentity!);
-    this.lastJoined = joined;
-    const listeners = this.buildListeners(joined, performance.now());
+    let listeners = quietListeners;
+    if (!listeners) {
+      for (const r of ss?.result?.records ?? []) if (r.device !== undefined) this.knownDevices.set(r.inode, r.device);
+      const proc = [...(tcp?.result?.records ?? []), ...(tcp6?.result?.records ?? [])];
+      const joined = ss ? joinListeners(ss.result, proc, this.knownDevices) : withIdentity(proc, this.ssIdentity!);
+      this.lastJoined = joined;
+      for (const family of ['ipv4', 'ipv6'] as const) {
+        this.joinedCount[family] = 0;
+        this.joinedAllEmpty[family] = true;
+      }
+      for (const r of joined) {
+        this.joinedCount[r.family]++;
+        if (r.depth > 0) this.joinedAllEmpty[r.family] = false;
+      }
+      listeners = this.buildListeners(joined, performance.now());
+    }
+    const listenerCounts = { ipv4: 0, ipv6: 0 };
+    for (const l of listeners) listenerCounts[l.family]++;
     return {
       listeners,
-      listenerCounts: {
-        ipv4: listeners.filter((l) => l.family === 'ipv4').length,
-        ipv6: listeners.filter((l) => l.family === 'ipv6').length,
-      },
+      listenerCounts,
       // A table skipped because the family has no TCP socket is known to be empty.
       familiesKnown: {
         ipv4: !!(ss?.result || tcp?.result || (!ss && !tcp)),
@@ -186,6 +214,28 @@ export class NamespaceSampler {
       sysctls: { ...(sysctls.result?.values ?? {}) },
       outcomes,
     };
+  }
+
+  /**
+   * The listeners of a sample that read no table: the same sockets as before, every queue
+   * empty. Only sockets with a peak still in the window are looked at; when there is none
+   * the previous array itself is returned.
+   */
+  private quietListeners(nowMs: number): readonly ListenerSample[] {
+    this.peaks.observeAllEmpty(nowMs);
+    const busy = this.peaks.busyInodes();
+    if (busy.size === 0 && this.joinedAllEmpty.ipv4 && this.joinedAllEmpty.ipv6) return this.built;
+    let changed = false;
+    const next = this.built.map((l) => {
+      if (!busy.has(l.inode) && l.depth === 0) return l;
+      const { peak, fullSeconds } = this.peaks.observe(l.inode, nowMs, 0, l.limit);
+      if (l.depth === 0 && peak === l.peak && fullSeconds === l.fullSeconds) return l;
+      changed = true;
+      return Object.freeze({ ...l, depth: 0, peak, fullSeconds });
+    });
+    for (const family of ['ipv4', 'ipv6'] as const) this.joinedAllEmpty[family] = true;
+    if (changed) this.built = Object.freeze(next);
+    return this.built;
   }
 
   private safePassiveOpens(): number | undefined {
@@ -224,10 +274,19 @@ export class NamespaceSampler {
       }
     }
     this.anyFull = anyFull;
+    if (updated.size > 0) {
+      this.built = Object.freeze(
+        this.built.map((l) => {
+          const u = updated.get(l.inode);
+          return u ? Object.freeze({ ...l, depth: u.depth, peak: u.peak, fullSeconds: u.fullSeconds }) : l;
+        }),
+      );
+      for (const u of updated.values()) if (u.depth > 0) this.joinedAllEmpty[u.family] = false;
+    }
     return updated;
   }
 
-  private buildListeners(joined: readonly ListenerRecord[], nowMs: number): ListenerSample[] {
+  private buildListeners(joined: readonly ListenerRecord[], nowMs: number): readonly ListenerSample[] {
     const present = new Set(joined.map((r) => r.inode));
     this.limits = new Map(joined.filter((r) => r.limit !== undefined).map((r) => [r.inode, r.limit!]));
     this.anyFull = joined.some((r) => r.limit !== undefined && r.depth > r.limit);
@@ -237,17 +296,54 @@ export class NamespaceSampler {
 
     const withSlots = joined.map((r) => ({ ...r, slot: slotByInode.get(r.inode)! }));
     const synCounts = this.synRecv?.endpoints ? attributeSynRecv(withSlots, this.synRecv.endpoints) : undefined;
-    return withSlots.map((r) => {
-      const { peak, fullSeconds } = this.peaks.observe(r.inode, nowMs, r.depth, r.limit);
-      const sample: ListenerSample = {
-        ...r,
-        peak,
-        fullSeconds,
-        ...(synCounts ? { synRecv: synCounts.get(r.inode) ?? 0 } : {}),
-      };
-      return Object.freeze(sample);
-    });
+    const previous = new Map(this.built.map((l) => [l.inode, l]));
+    this.built = Object.freeze(
+      withSlots.map((r) => {
+        const { peak, fullSeconds } = this.peaks.observe(r.inode, nowMs, r.depth, r.limit);
+        const sample: ListenerSample = {
+          ...r,
+          peak,
+          fullSeconds,
+          ...(synCounts ? { synRecv: synCounts.get(r.inode) ?? 0 } : {}),
+        };
+        const before = previous.get(r.inode);
+        return before && sameSample(before, sample) ? before : Object.freeze(sample);
+      }),
+    );
+    return this.built;
   }
+}
+
+function sameSample(a: ListenerSample, b: ListenerSample): boolean {
+  return (
+    a.depth === b.depth &&
+    a.peak === b.peak &&
+    a.fullSeconds === b.fullSeconds &&
+    a.limit === b.limit &&
+    a.synRecv === b.synRecv &&
+    a.slot === b.slot &&
+    a.device === b.device &&
+    a.address === b.address &&
+    a.port === b.port &&
+    a.family === b.family &&
+    a.process === b.process
+  );
+}
+
+/** The records, each replaced by the earlier object for its socket when that is equal. */
+function internRecords(records: readonly ListenerRecord[], earlier: ReadonlyMap<number, ListenerRecord> | undefined): ListenerRecord[] {
+  return records.map((r) => {
+    const e = earlier?.get(r.inode);
+    return e &&
+      e.depth === r.depth &&
+      e.limit === r.limit &&
+      e.device === r.device &&
+      e.port === r.port &&
+      e.address === r.address &&
+      e.family === r.family
+      ? e
+      : r;
+  });
 }
 
 /** /proc's lengths with the limit and device ss gave each socket at its last run. */

@@ -8,6 +8,8 @@ interface SocketState {
   readonly times: number[];
   readonly depths: number[];
   lastObservedMs: number;
+  /** Whether the queue was full at lastObservedMs. */
+  wasFull: boolean;
   fullSeconds: number;
 }
 
@@ -18,6 +20,10 @@ interface PeakObservation {
 
 export class PeakTracker {
   private readonly sockets = new Map<number, SocketState>();
+  /** Sockets whose window holds a length above 0: the only ones a quiet sample must look at. */
+  private readonly busy = new Set<number>();
+  /** When every socket was last seen with an empty queue at once (see observeAllEmpty). */
+  private allEmptyAtMs = -Infinity;
 
   /**
    * @param windowMs how long a depth counts towards the peak
@@ -32,13 +38,21 @@ export class PeakTracker {
   observe(inode: number, nowMs: number, depth: number, limit: number | undefined): PeakObservation {
     let s = this.sockets.get(inode);
     if (!s) {
-      s = { times: [], depths: [], lastObservedMs: nowMs, fullSeconds: 0 };
+      s = { times: [], depths: [], lastObservedMs: nowMs, wasFull: false, fullSeconds: 0 };
       this.sockets.set(inode, s);
     }
     // The kernel's own test for a full accept queue: sk_ack_backlog > sk_max_ack_backlog.
-    if (limit !== undefined && depth > limit) {
-      s.fullSeconds += Math.min(Math.max(nowMs - s.lastObservedMs, 0), this.maxGapMs) / 1000;
-    }
+    const full = limit !== undefined && depth > limit;
+    // Between two observations the queue's state is known only at the ends: a gap that is
+    // full at both ends counts whole, one that changes state counts half (the change is
+    // as likely early as late), so a burst is credited its length on average whatever the
+    // probe period, rather than rounded up to whole gaps.
+    const emptySince = this.allEmptyAtMs > s.lastObservedMs;
+    const wasFull = !emptySince && s.wasFull;
+    const gapSeconds = Math.min(Math.max(nowMs - (emptySince ? this.allEmptyAtMs : s.lastObservedMs), 0), this.maxGapMs) / 1000;
+    if (full && wasFull) s.fullSeconds += gapSeconds;
+    else if (full !== wasFull) s.fullSeconds += gapSeconds / 2;
+    s.wasFull = full;
     s.lastObservedMs = nowMs;
     while (s.depths.length > 0 && s.depths[s.depths.length - 1]! <= depth) {
       s.depths.pop();
@@ -53,11 +67,32 @@ export class PeakTracker {
       s.times.splice(0, drop);
       s.depths.splice(0, drop);
     }
-    return { peak: s.depths[0]!, fullSeconds: s.fullSeconds };
+    const peak = s.depths[0]!;
+    if (peak > 0) this.busy.add(inode);
+    else this.busy.delete(inode);
+    return { peak, fullSeconds: s.fullSeconds };
+  }
+
+  /**
+   * Records that every socket was seen with an empty queue at nowMs, in O(1): a socket
+   * whose window holds only zeros keeps a peak of 0, and its next full observation is
+   * credited from here. Sockets in `busyInodes()` still need observe() for their peaks.
+   */
+  observeAllEmpty(nowMs: number): void {
+    this.allEmptyAtMs = nowMs;
+  }
+
+  /** Sockets whose peak is above 0 at their last observation. */
+  busyInodes(): ReadonlySet<number> {
+    return this.busy;
   }
 
   /** Forgets sockets that are gone, so their state cannot leak. */
   retain(present: ReadonlySet<number>): void {
-    for (const inode of this.sockets.keys()) if (!present.has(inode)) this.sockets.delete(inode);
+    for (const inode of this.sockets.keys()) {
+      if (present.has(inode)) continue;
+      this.sockets.delete(inode);
+      this.busy.delete(inode);
+    }
   }
 }

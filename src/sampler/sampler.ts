@@ -80,6 +80,7 @@ export class Sampler {
   private lastTargets: readonly SampledNamespace[] = [];
   /** Namespace keys of the published snapshot, in its order. */
   private publishedKeys: readonly string[] = [];
+  private readonly named = new WeakMap<ListenerSample, ListenerSample>();
 
   constructor(
     private readonly provider: NamespaceProvider,
@@ -138,11 +139,12 @@ export class Sampler {
 
     const owners = this.owners?.resolve(results.flatMap((r) => r.listeners.map((l) => l.inode)));
     const named = results.map((r) =>
-      owners ? r.listeners.map((l) => withProcess(l, owners.names.get(l.inode))) : r.listeners,
+      owners ? r.listeners.map((l) => this.withProcess(l, owners.names.get(l.inode))) : r.listeners,
     );
     const all = named.flat();
-    const kept = new Set(capListeners(all, this.opts.maxListeners));
-    const dropped = all.length - kept.size;
+    // Under the cap (the usual case) every namespace's array is published as it is.
+    const kept = all.length > this.opts.maxListeners ? new Set(capListeners(all, this.opts.maxListeners)) : undefined;
+    const dropped = kept ? all.length - kept.size : 0;
     if (dropped > 0 && performance.now() - this.lastCapWarningMs >= CAP_WARNING_EVERY_MS) {
       this.lastCapWarningMs = performance.now();
       this.log.warn(
@@ -152,7 +154,7 @@ export class Sampler {
     }
 
     const namespaces = results.map((r, i) =>
-      namespaceSnapshot(targets[i]!.labels, r, Object.freeze(named[i]!.filter((l) => kept.has(l)))),
+      namespaceSnapshot(targets[i]!.labels, r, Object.freeze(kept ? named[i]!.filter((l) => kept.has(l)) : named[i]!)),
     );
     const sources: Partial<Record<SourceName, SourceStatus>> = {};
     for (const name of this.health.names()) sources[name] = this.health.status(name);
@@ -168,6 +170,16 @@ export class Sampler {
     this.snapshot = snap;
     this.publishedKeys = targets.map((t) => t.key);
     return snap;
+  }
+
+  /** The socket with its owner's name; the same object while neither changes. */
+  private withProcess(l: ListenerSample, name: string | undefined): ListenerSample {
+    if (name === undefined) return l;
+    const known = this.named.get(l);
+    if (known?.process === name) return known;
+    const named = Object.freeze({ ...l, process: name });
+    this.named.set(l, named);
+    return named;
   }
 
   /** The fast path over every namespace. Returns whether it published a snapshot. */
@@ -244,9 +256,6 @@ export class Sampler {
   }
 }
 
-function withProcess(l: ListenerSample, name: string | undefined): ListenerSample {
-  return name === undefined ? l : Object.freeze({ ...l, process: name });
-}
 
 function namespaceSnapshot(
   labels: Readonly<Record<string, string>>,

@@ -41,12 +41,14 @@ describe('fast probe', () => {
     // Full (5 > 4): keep looking even though nothing new arrives, to time the fullness.
     expect(sampler.probe(104)).toBe(true);
     expect(state.tableReads).toBe(3);
-    // Credited: 3 ms since the look before it became full (at 1), then 100 ms.
-    expect(sampler.latest()!.namespaces[0]!.listeners[0]!.fullSeconds).toBeCloseTo(0.103, 6);
+    // Credited: half the 3 ms since the look before it became full (at 1), then 100 ms.
+    expect(sampler.latest()!.namespaces[0]!.listeners[0]!.fullSeconds).toBeCloseTo(0.1015, 6);
 
     state.depth = 0; // drained by accept(): PassiveOpens does not move
     expect(sampler.probe(204)).toBe(true);
     expect(sampler.latest()!.namespaces[0]!.listeners[0]).toMatchObject({ depth: 0, peak: 5 });
+    // And half of the 100 ms in which it drained.
+    expect(sampler.latest()!.namespaces[0]!.listeners[0]!.fullSeconds).toBeCloseTo(0.1515, 6);
     sampler.probe(304);
     expect(state.tableReads).toBe(4); // not full any more and nothing arrived: skipped
     expect(sampler.latest()!.samplesTotal).toBe(1); // probes are not samples

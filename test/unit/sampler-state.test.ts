@@ -17,13 +17,41 @@ describe('PeakTracker', () => {
     expect(p.observe(1, 12_001, 0, 10).peak).toBe(1);
   });
 
-  it('counts time full only when depth exceeds the limit, capped per gap', () => {
+  it('counts time full only when depth exceeds the limit: whole gaps full at both ends, half a gap at a change, capped per gap', () => {
     const p = new PeakTracker(60_000, 2000);
     p.observe(1, 0, 5, 4); // first sight: no interval to credit
     expect(p.observe(1, 1000, 5, 4).fullSeconds).toBe(1);
-    expect(p.observe(1, 2000, 4, 4).fullSeconds).toBe(1); // depth == limit is not full
-    expect(p.observe(1, 3000, 5, undefined).fullSeconds).toBe(1); // unknown limit: cannot judge
-    expect(p.observe(1, 63_000, 5, 4).fullSeconds).toBe(3); // a 60 s stall credits at most 2 s
+    expect(p.observe(1, 2000, 4, 4).fullSeconds).toBe(1.5); // depth == limit is not full: it ended mid-gap
+    expect(p.observe(1, 3000, 5, undefined).fullSeconds).toBe(1.5); // unknown limit: cannot judge
+    expect(p.observe(1, 63_000, 5, 4).fullSeconds).toBe(2.5); // a 60 s stall counts as at most 2 s
+  });
+
+  it('credits a burst its length on average whatever the probe period', () => {
+    // A 250 ms burst seen by a 200 ms probe: full at one or two observations depending on
+    // its phase. Each burst gets 0.2 or 0.4 s; over all phases, 0.25 s.
+    const credits: number[] = [];
+    for (let start = 1; start < 200; start += 2) {
+      const p = new PeakTracker(60_000, 2000);
+      let full = 0;
+      for (let t = 0; t <= 1000; t += 200) full = p.observe(1, t, t >= start && t < start + 250 ? 5 : 0, 4).fullSeconds;
+      credits.push(full);
+    }
+    for (const c of credits) expect([0.2, 0.4]).toContain(Number(c.toFixed(6)));
+    expect(credits.reduce((a, b) => a + b, 0) / credits.length).toBeCloseTo(0.25, 2);
+  });
+
+  it('takes "every queue empty at t" in one call: peaks stay 0, full time is counted from t', () => {
+    const p = new PeakTracker(60_000, 2000);
+    p.observe(1, 0, 0, 4);
+    p.observe(2, 0, 3, 4);
+    expect([...p.busyInodes()]).toEqual([2]);
+    p.observeAllEmpty(1500);
+    // Socket 1 was last observed at 0 but known empty at 1500: its next full observation
+    // is credited half of 1500 -> 1900, not half of 0 -> 1900.
+    expect(p.observe(1, 1900, 5, 4).fullSeconds).toBeCloseTo(0.2);
+    expect([...p.busyInodes()].sort()).toEqual([1, 2]);
+    p.retain(new Set([1]));
+    expect([...p.busyInodes()]).toEqual([1]);
   });
 
   it('never goes backwards when the monotonic clock repeats a value', () => {
