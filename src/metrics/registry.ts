@@ -3,11 +3,12 @@
  * registry per exposition format, because prom-client renames counters in place when it
  * renders OpenMetrics, so one metric object cannot serve both formats.
  */
-import { collectDefaultMetrics, type LabelValues, Registry, type RegistryContentType } from 'prom-client';
-import type { ListenerSample, NamespaceSnapshot, Snapshot, TcpExtField } from '../sampler/snapshot.js';
+import { collectDefaultMetrics, Registry, type RegistryContentType } from 'prom-client';
+import type { NamespaceSnapshot, Snapshot, TcpExtField } from '../sampler/snapshot.js';
 import type { SysctlName } from '../sources/sysctls.js';
 import type { HostInfo } from '../sources/host-info.js';
 import { METRICS, type MetricKey } from './catalog.js';
+import { LISTENER_FAMILIES } from './listener-block.js';
 import { type Point, snapshotMetric } from './snapshot-metrics.js';
 
 export type ExpositionFormat = 'prometheus' | 'openmetrics';
@@ -38,22 +39,7 @@ const SYSCTL_METRIC: Record<SysctlName, MetricKey> = {
   abortOnOverflow: 'abortOnOverflow',
 };
 
-function listenerLabels(l: ListenerSample, ns: Readonly<Record<string, string>>): LabelValues<string> {
-  const labels: LabelValues<string> = { family: l.family, address: l.address, port: l.port, slot: l.slot };
-  if (l.device !== undefined) labels['device'] = l.device;
-  if (l.process !== undefined) labels['process'] = l.process;
-  return { ...labels, ...ns };
-}
-
 function namespacePoints(points: Record<MetricKey, Point[]>, ns: NamespaceSnapshot): void {
-  for (const l of ns.listeners) {
-    const labels = listenerLabels(l, ns.labels);
-    points.acceptQueueLength.push({ labels, value: l.depth });
-    if (l.limit !== undefined) points.acceptQueueLimit.push({ labels, value: l.limit });
-    points.acceptQueuePeakLength.push({ labels, value: l.peak });
-    points.acceptQueueFullSeconds.push({ labels, value: l.fullSeconds });
-    if (l.synRecv !== undefined) points.synQueueLength.push({ labels, value: l.synRecv });
-  }
   // Only report a family whose socket list was read: a zero must mean "no listeners".
   for (const family of ['ipv4', 'ipv6'] as const) {
     if (ns.familiesKnown[family]) points.listeners.push({ labels: { family, ...ns.labels }, value: ns.listenerCounts[family] });
@@ -94,17 +80,18 @@ export function snapshotPoints(snap: Snapshot | undefined, info: StaticInfo): Re
   return points;
 }
 
+/** Every exporter metric but the per-socket families, which ListenerBlock renders. */
+const REGISTRY_METRICS = (Object.keys(METRICS) as MetricKey[]).filter((k) => !(LISTENER_FAMILIES as readonly MetricKey[]).includes(k));
+
 export function buildRegistry(
   format: ExpositionFormat,
   latest: () => Record<MetricKey, readonly Point[]>,
 ): Registry<RegistryContentType> {
   const registry = new Registry<RegistryContentType>();
   registry.setContentType(format === 'openmetrics' ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE);
-  for (const key of Object.keys(METRICS) as MetricKey[]) {
-    registry.registerMetric(snapshotMetric(METRICS[key], () => latest()[key]));
-  }
+  for (const key of REGISTRY_METRICS) registry.registerMetric(snapshotMetric(METRICS[key], () => latest()[key]));
   // The event-loop-lag monitor wakes the process every `precision` ms; 10 ms (the default)
   // measured as a third of an idle exporter's CPU, 100 ms is plenty for a lag metric.
-  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 100 });
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 1000 });
   return registry;
 }

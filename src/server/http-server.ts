@@ -61,7 +61,7 @@ export function buildServer(o: ServerOptions) {
     const rendered = await o.exposition.render(negotiateFormat(req.headers.accept));
     void reply.header('content-type', rendered.contentType).header('vary', 'Accept, Accept-Encoding');
     if (acceptsGzip(req.headers['accept-encoding'])) {
-      return reply.header('content-encoding', 'gzip').send(rendered.gzipped());
+      return reply.header('content-encoding', 'gzip').send(await rendered.gzipped());
     }
     return reply.send(rendered.body);
   });
