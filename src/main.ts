@@ -9,9 +9,8 @@ import { createLogger } from './log/logger.js';
 import { Exposition } from './metrics/exposition.js';
 import { samplerFromConfig } from './sampler/from-config.js';
 import { buildServer } from './server/http-server.js';
-import { type LoadedWebConfig, loadWebConfig } from './server/web-config/load.js';
+import type { LoadedWebConfig } from './server/web-config/load.js';
 import { WebConfigError } from './server/web-config/types.js';
-import { WebGuard } from './server/web-config/web-guard.js';
 import { type HostInfo, readHostInfo } from './sources/host-info.js';
 import { VERSION } from './version.js';
 
@@ -39,9 +38,15 @@ async function main(): Promise<void> {
     return;
   }
   const cfg = outcome.config;
-  const webConfig = cfg.webConfigFile === undefined ? undefined : loadWebConfigOrExit(cfg.webConfigFile);
+  // The web config's parsers (yaml, bcryptjs) hold about 10 MiB once loaded: only a run
+  // with --web.config.file loads them.
+  const webModules =
+    cfg.webConfigFile === undefined
+      ? undefined
+      : await Promise.all([import('./server/web-config/load.js'), import('./server/web-config/web-guard.js')]);
+  const webConfig = webModules && loadWebConfigOrExit(cfg.webConfigFile!, webModules[0].loadWebConfig);
   const log = createLogger(cfg.logLevel, cfg.logFormat);
-  const web = webConfig && new WebGuard(webConfig, log);
+  const web = webModules && webConfig && new webModules[1].WebGuard(webConfig, log);
 
   process.on('uncaughtException', (err) => {
     log.fatal({ err }, 'uncaught exception; exiting so the supervisor restarts the exporter');
@@ -109,7 +114,7 @@ async function main(): Promise<void> {
 }
 
 /** A bad web config is a usage error like a bad flag: one line, exit 2, nothing started. */
-function loadWebConfigOrExit(path: string): LoadedWebConfig {
+function loadWebConfigOrExit(path: string, loadWebConfig: (path: string) => LoadedWebConfig): LoadedWebConfig {
   try {
     return loadWebConfig(path);
   } catch (err) {
