@@ -58,8 +58,8 @@ export const FLAGS = [
   {
     name: 'sample.fast-interval',
     kind: { type: 'duration', minMs: 0, maxMs: HOUR_MS },
-    default: '100ms',
-    help: 'Period of the cheap probe between samples that catches short bursts in peaks and full time; it reads /proc/net/snmp and re-reads the listener tables only when a connection arrived. 0s turns it off.',
+    default: '200ms',
+    help: 'Period of the cheap probe between samples that catches short bursts in peaks and full time; it reads /proc/net/snmp and re-reads the listener tables only when a connection arrived. A queue full for longer than this is always seen. 0s turns it off.',
   },
   {
     name: 'peak.window',
@@ -82,7 +82,7 @@ export const FLAGS = [
   {
     name: 'ss.interval',
     kind: { type: 'duration', minMs: 0, maxMs: HOUR_MS },
-    default: '10s',
+    default: '30s',
     help: 'How often ss runs for limits and devices; in between, lengths come from /proc/net/tcp{,6} (far cheaper than starting a process) and ss runs at once when a new socket appears or /proc fails. 0s runs ss at every sample.',
   },
   {
@@ -94,7 +94,7 @@ export const FLAGS = [
   {
     name: 'collector.syn-queue.interval',
     kind: { type: 'duration', minMs: 50, maxMs: HOUR_MS },
-    default: '10s',
+    default: '30s',
     help: 'How often the SYN-queue collector runs; it runs as part of a sample, never more often than --sample.interval.',
   },
   {

@@ -14,6 +14,7 @@ import { type Helm, openHelm, parseObjects } from '../../scripts/packaging/helm.
 import { DEPLOY_K8S_DIR } from '../../scripts/packaging/paths.js';
 import { drift, planSync, SNIPPET_OUT, type SyncPlan } from '../../scripts/packaging/sync.js';
 import { documentedValues, undocumentedLeaves } from '../../scripts/packaging/values-docs.js';
+import { FLAGS } from '../../src/config/flags.js';
 import { type IDeployment, podSpec, validateObject } from './chart-support.js';
 
 let helm: Helm;
@@ -64,6 +65,15 @@ describe('values documentation', () => {
   it('covers every value in values.yaml', () => {
     const yaml = readFileSync(new URL('../../helm/listenq-exporter/values.yaml', import.meta.url), 'utf8');
     expect(undocumentedLeaves(yaml, documentedValues(yaml))).toEqual([]);
+  });
+
+  it('shows each flag default in the commented-out flags exactly as the exporter has it', () => {
+    const yaml = readFileSync(new URL('../../helm/listenq-exporter/values.yaml', import.meta.url), 'utf8');
+    const shown = [...yaml.matchAll(/^ {2}# ([a-z][a-z0-9.-]+): (.+)$/gm)].filter(([, , v]) => !v!.startsWith('set by '));
+    expect(shown.length).toBeGreaterThan(5);
+    for (const [, name, value] of shown) {
+      expect({ name, value }).toEqual({ name, value: FLAGS.find((f) => f.name === name)?.default });
+    }
   });
 
   it('catches an undocumented value', () => {
