@@ -314,18 +314,25 @@ export class NamespaceSampler {
   }
 }
 
-function sameSample(a: ListenerSample, b: ListenerSample): boolean {
+/** Equal in every field a record has (the inode is the caller's key). */
+function sameRecord(a: ListenerRecord, b: ListenerRecord): boolean {
   return (
     a.depth === b.depth &&
+    a.limit === b.limit &&
+    a.device === b.device &&
+    a.port === b.port &&
+    a.address === b.address &&
+    a.family === b.family
+  );
+}
+
+function sameSample(a: ListenerSample, b: ListenerSample): boolean {
+  return (
+    sameRecord(a, b) &&
     a.peak === b.peak &&
     a.fullSeconds === b.fullSeconds &&
-    a.limit === b.limit &&
     a.synRecv === b.synRecv &&
     a.slot === b.slot &&
-    a.device === b.device &&
-    a.address === b.address &&
-    a.port === b.port &&
-    a.family === b.family &&
     a.process === b.process
   );
 }
@@ -334,15 +341,7 @@ function sameSample(a: ListenerSample, b: ListenerSample): boolean {
 function internRecords(records: readonly ListenerRecord[], earlier: ReadonlyMap<number, ListenerRecord> | undefined): ListenerRecord[] {
   return records.map((r) => {
     const e = earlier?.get(r.inode);
-    return e &&
-      e.depth === r.depth &&
-      e.limit === r.limit &&
-      e.device === r.device &&
-      e.port === r.port &&
-      e.address === r.address &&
-      e.family === r.family
-      ? e
-      : r;
+    return e && sameRecord(e, r) ? e : r;
   });
 }
 
