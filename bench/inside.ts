@@ -19,7 +19,7 @@ import { type ManagedProcess, PYTHON } from '../test/support/netns.js';
 import {
   chunks, cpuSeconds, httpGet, httpGetRaw, parseExposition, Processes, rssMiB, type Sample, shuffle, sleep, sockstat, waitFor200,
 } from './lib.js';
-import { median, pairedRatio, quantile } from './stats.js';
+import { alternately, median, pairedRatio, quantile } from './stats.js';
 import { fmtInt, fmtMiB, fmtMs, fmtPct, fmtX, ROW_IDS, type RowId, Table, type Verdict } from './table.js';
 import type { MeasureResult } from './worker-sample-cost.js';
 
@@ -283,6 +283,25 @@ class Bench {
     return { proc, pid: proc.child.pid!, base, readyMs, agent: new http.Agent({ keepAlive: true, maxSockets: 1 }) };
   }
 
+  /**
+   * The share of a core `pid` used while `during` ran (its reaped children included), and
+   * that of a do-nothing Node.js process with a 5 Hz timer started `warmupMs` before it.
+   */
+  async cpuBeside(pid: number, warmupMs: number, during: () => Promise<void>): Promise<{ ours: number; theirs: number; wallS: number }> {
+    const ref = this.procs.start([process.execPath, '-e', 'setInterval(() => {}, 200)']);
+    try {
+      await sleep(warmupMs);
+      const t0 = performance.now();
+      const c0 = cpuSeconds(pid);
+      const r0 = cpuSeconds(ref.child.pid!);
+      await during();
+      const wallS = (performance.now() - t0) / 1000;
+      return { ours: (cpuSeconds(pid) - c0) / wallS, theirs: (cpuSeconds(ref.child.pid!) - r0) / wallS, wallS };
+    } finally {
+      await this.procs.stop(ref);
+    }
+  }
+
   async startNodeExporter(): Promise<{ proc: ManagedProcess; pid: number; base: string; readyMs: number; agent: http.Agent }> {
     const port = this.nextExporterPort++;
     const t0 = performance.now();
@@ -459,17 +478,7 @@ class Bench {
     let e: Exporter | undefined;
     await this.section(['2a', '6b'], 'daemon CPU', async () => {
       e = await this.startExporter();
-      const ref = this.procs.start([process.execPath, '-e', 'setInterval(() => {}, 200)']);
-      const refPid = ref.child.pid!;
-      await sleep(this.P.cpuWarmupS * 1000);
-      const t0 = performance.now();
-      const c0 = cpuSeconds(e.pid);
-      const r0 = cpuSeconds(refPid);
-      await sleep(this.P.cpuSeconds * 1000);
-      const wall = (performance.now() - t0) / 1000;
-      const ours = (cpuSeconds(e.pid) - c0) / wall;
-      const theirs = (cpuSeconds(refPid) - r0) / wall;
-      await this.procs.stop(ref);
+      const { ours, theirs } = await this.cpuBeside(e.pid, this.P.cpuWarmupS * 1000, () => sleep(this.P.cpuSeconds * 1000));
       this.table.set('2a', {
         what:
           `daemon CPU, default settings, ${this.P.cpuSeconds} s after ${this.P.cpuWarmupS} s of warm-up, ${fmtInt(L)} listeners, ` +
@@ -490,16 +499,7 @@ class Bench {
       // Every probe then sees PassiveOpens move and re-reads the listener rows.
       const t = this.procs.start([PYTHON, HOLDER, 'trickle', '--rate', String(TRICKLE_RATE)]);
       await t.nextLine(30_000);
-      const ref = this.procs.start([process.execPath, '-e', 'setInterval(() => {}, 200)']);
-      await sleep(this.P.cpuWarmupS * 1000);
-      const t0 = performance.now();
-      const c0 = cpuSeconds(exp.pid);
-      const r0 = cpuSeconds(ref.child.pid!);
-      await sleep(this.P.cpuSeconds * 1000);
-      const wall = (performance.now() - t0) / 1000;
-      const ours = (cpuSeconds(exp.pid) - c0) / wall;
-      const theirs = (cpuSeconds(ref.child.pid!) - r0) / wall;
-      await this.procs.stop(ref);
+      const { ours, theirs } = await this.cpuBeside(exp.pid, this.P.cpuWarmupS * 1000, () => sleep(this.P.cpuSeconds * 1000));
       await this.procs.stop(t);
       this.table.set('2c', {
         what:
@@ -585,15 +585,11 @@ class Bench {
         await httpGet(`${ne.base}/metrics`, ne.agent);
       }
       for (let i = 0; i < this.P.neRounds; i++) {
-        const a = async () => ours.push(okMs(await httpGet(`${exp.base}/metrics`, exp.agent)));
-        const b = async () => theirs.push(okMs(await httpGet(`${ne.base}/metrics`, ne.agent, 60_000)));
-        if (i % 2 === 0) {
-          await a();
-          await b();
-        } else {
-          await b();
-          await a();
-        }
+        await alternately(
+          i,
+          async () => ours.push(okMs(await httpGet(`${exp.base}/metrics`, exp.agent))),
+          async () => theirs.push(okMs(await httpGet(`${ne.base}/metrics`, ne.agent, 60_000))),
+        );
         await sleep(50);
       }
       const rssOurs = rssMiB(exp.pid);
@@ -682,26 +678,19 @@ class Bench {
     for (let i = 0; i < this.P.burstsPerDuration; i++) {
       for (const hold of shuffle([...durations])) plan.push({ idx: plan.length, hold });
     }
-    const refProc = this.procs.start([process.execPath, '-e', 'setInterval(() => {}, 200)']);
-    await sleep(300);
-    const t0 = performance.now();
-    const c0 = cpuSeconds(e.pid);
-    const r0 = cpuSeconds(refProc.child.pid!);
     const [gapLo, gapHi] = this.P.burstGapMs;
-    for (const [k, b] of plan.entries()) {
-      h.child.stdin!.write(`${b.idx} ${b.hold}\n`);
-      const res = JSON.parse(await h.nextLine(15_000)) as { burst: number; full: boolean; held_ms: number };
-      if (res.burst !== b.idx) throw new Error(`burst helper answered for ${res.burst}, expected ${b.idx}`);
-      b.full = res.full;
-      b.heldMs = res.held_ms;
-      // Random gaps: bursts must not lock in phase with the sampler's interval.
-      await sleep(gapLo + Math.random() * (gapHi - gapLo));
-      if ((k + 1) % 8 === 0) await record();
-    }
-    const wall = (performance.now() - t0) / 1000;
-    const ours = (cpuSeconds(e.pid) - c0) / wall;
-    const theirs = (cpuSeconds(refProc.child.pid!) - r0) / wall;
-    await this.procs.stop(refProc);
+    const { ours, theirs, wallS: wall } = await this.cpuBeside(e.pid, 300, async () => {
+      for (const [k, b] of plan.entries()) {
+        h.child.stdin!.write(`${b.idx} ${b.hold}\n`);
+        const res = JSON.parse(await h.nextLine(15_000)) as { burst: number; full: boolean; held_ms: number };
+        if (res.burst !== b.idx) throw new Error(`burst helper answered for ${res.burst}, expected ${b.idx}`);
+        b.full = res.full;
+        b.heldMs = res.held_ms;
+        // Random gaps: bursts must not lock in phase with the sampler's interval.
+        await sleep(gapLo + Math.random() * (gapHi - gapLo));
+        if ((k + 1) % 8 === 0) await record();
+      }
+    });
     await sleep(1500);
     await record();
     await this.procs.stop(h);

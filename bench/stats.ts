@@ -1,4 +1,4 @@
-/** Small statistics helpers for the benchmark: medians and percentiles of raw samples. */
+/** Small helpers for the benchmark's A/B measurements: their order, medians and percentiles. */
 
 export function quantile(values: readonly number[], q: number): number {
   if (values.length === 0) return Number.NaN;
@@ -19,4 +19,14 @@ export function pairedRatio(a: readonly number[], b: readonly number[]): number 
   const r: number[] = [];
   for (let i = 0; i < n; i++) if (b[i]! > 0) r.push(a[i]! / b[i]!);
   return median(r);
+}
+
+/**
+ * Runs a then b in even rounds and b then a in odd ones, so that neither side of an A/B
+ * comparison always pays for going first (cold caches, a process just woken).
+ */
+export async function alternately(round: number, a: () => Promise<unknown>, b: () => Promise<unknown>): Promise<void> {
+  const [first, second] = round % 2 === 0 ? [a, b] : [b, a];
+  await first();
+  await second();
 }

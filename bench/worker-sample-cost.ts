@@ -13,7 +13,7 @@ import { createInterface } from 'node:readline';
 import { runCommand } from '../src/sources/run-command.js';
 import { kernelSources } from '../src/sampler/sources.js';
 import { wire } from '../test/support/in-process.js';
-import { median } from './stats.js';
+import { alternately, median } from './stats.js';
 
 interface MeasureCommand {
   readonly cmd: 'measure';
@@ -60,21 +60,17 @@ async function measure(c: MeasureCommand): Promise<MeasureResult> {
   const floorMs: number[] = [];
   const syn: number[] = [];
   for (let r = 0; r < c.rounds; r++) {
-    const a = async () => {
-      const t0 = performance.now();
-      await sampler.sampleOnce();
-      sample.push(performance.now() - t0);
-    };
-    const b = async () => {
-      floorMs.push(await time(floor));
-    };
-    if (r % 2 === 0) {
-      await a();
-      await b();
-    } else {
-      await b();
-      await a();
-    }
+    await alternately(
+      r,
+      async () => {
+        const t0 = performance.now();
+        await sampler.sampleOnce();
+        sample.push(performance.now() - t0);
+      },
+      async () => {
+        floorMs.push(await time(floor));
+      },
+    );
     syn.push(await time(() => sources.synRecv()));
     await sleep(c.gapMs);
   }
