@@ -35,12 +35,14 @@ function value(l: ListenerSample, family: (typeof LISTENER_FAMILIES)[number]): n
   }
 }
 
-function escapeLabelValue(v: string): string {
-  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
-}
-
+/** HELP text escaping: backslash and newline. */
 function escapeHelp(v: string): string {
   return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+}
+
+/** Label values escape the double quote too. */
+function escapeLabelValue(v: string): string {
+  return escapeHelp(v).replace(/"/g, '\\"');
 }
 
 /** Same label order as the collectors had: the socket's own labels, then the namespace's. */
