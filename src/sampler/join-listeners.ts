@@ -6,7 +6,7 @@
  * it could not parse, /proc adds the sockets ss did not give. A device learned from ss is
  * remembered per inode so a socket keeps its labels while ss is down.
  */
-import type { ListenerRecord } from '../sources/listener-record.js';
+import { type ListenerRecord, recordWith } from '../sources/listener-record.js';
 import type { ParseResult } from '../sources/parse-result.js';
 
 export function joinListeners(
@@ -20,7 +20,7 @@ export function joinListeners(
   for (const r of proc) {
     if (byInode.has(r.inode)) continue;
     const device = knownDevices.get(r.inode);
-    byInode.set(r.inode, device === undefined ? r : { ...r, device });
+    byInode.set(r.inode, device === undefined ? r : recordWith(r, { device }));
   }
   return [...byInode.values()];
 }

@@ -4,7 +4,7 @@
  * runs the fast probe for it. The Sampler owns the loop and merges namespaces.
  */
 import type { Family } from '../net/ip-address.js';
-import type { ListenerRecord } from '../sources/listener-record.js';
+import { type ListenerRecord, recordWith } from '../sources/listener-record.js';
 import type { KernelCounter } from '../sources/netstat.js';
 import type { ParseResult } from '../sources/parse-result.js';
 import type { SocketEndpoint } from '../sources/ss-listeners.js';
@@ -12,6 +12,7 @@ import type { SysctlValues } from '../sources/sysctls.js';
 import { groupKey, joinListeners } from './join-listeners.js';
 import { PeakTracker } from './peak-tracker.js';
 import { SlotAllocator } from './slot-allocator.js';
+import { listenerSample, sampleWith } from './listener-sample.js';
 import type { ListenerSample, SourceName, TcpExtField } from './snapshot.js';
 import { TCPEXT_FIELDS } from './snapshot.js';
 import type { TcpInUse } from '../sources/sockstat.js';
@@ -134,7 +135,7 @@ export class NamespaceSampler {
         quietListeners = this.quietListeners(nowMs);
       } else {
         const idle = (family: Family): Timed<ParseResult<ListenerRecord>> => ({
-          result: { records: this.lastJoined.filter((r) => r.family === family).map((r) => ({ ...r, depth: 0 })), rejected: 0 },
+          result: { records: this.lastJoined.filter((r) => r.family === family).map((r) => recordWith(r, { depth: 0 })), rejected: 0 },
           seconds: 0,
         });
         if (inUse.ipv4 > 0) tcp = synthesized.ipv4 ? idle('ipv4') : await timed(() => this.sources.procTcp());
@@ -231,7 +232,7 @@ export class NamespaceSampler {
       const { peak, fullSeconds } = this.peaks.observe(l.inode, nowMs, 0, l.limit);
       if (l.depth === 0 && peak === l.peak && fullSeconds === l.fullSeconds) return l;
       changed = true;
-      return Object.freeze({ ...l, depth: 0, peak, fullSeconds });
+      return sampleWith(l, { depth: 0, peak, fullSeconds });
     });
     for (const family of ['ipv4', 'ipv6'] as const) this.joinedAllEmpty[family] = true;
     if (changed) this.built = Object.freeze(next);
@@ -269,7 +270,7 @@ export class NamespaceSampler {
         if (limit !== undefined && r.depth > limit) anyFull = true;
         const { peak, fullSeconds } = this.peaks.observe(r.inode, nowMs, r.depth, limit);
         if (peak !== before.peak || fullSeconds !== before.fullSeconds || r.depth !== before.depth) {
-          updated.set(r.inode, Object.freeze({ ...before, depth: r.depth, peak, fullSeconds }));
+          updated.set(r.inode, sampleWith(before, { depth: r.depth, peak, fullSeconds }));
         }
       }
     }
@@ -278,7 +279,7 @@ export class NamespaceSampler {
       this.built = Object.freeze(
         this.built.map((l) => {
           const u = updated.get(l.inode);
-          return u ? Object.freeze({ ...l, depth: u.depth, peak: u.peak, fullSeconds: u.fullSeconds }) : l;
+          return u ? sampleWith(l, { depth: u.depth, peak: u.peak, fullSeconds: u.fullSeconds }) : l;
         }),
       );
       for (const u of updated.values()) if (u.depth > 0) this.joinedAllEmpty[u.family] = false;
@@ -294,18 +295,30 @@ export class NamespaceSampler {
     this.peaks.retain(present);
     for (const inode of this.knownDevices.keys()) if (!present.has(inode)) this.knownDevices.delete(inode);
 
-    const withSlots = joined.map((r) => ({ ...r, slot: slotByInode.get(r.inode)! }));
-    const synCounts = this.synRecv?.endpoints ? attributeSynRecv(withSlots, this.synRecv.endpoints) : undefined;
+    const synEndpoints = this.synRecv?.endpoints;
+    const synCounts = synEndpoints
+      ? attributeSynRecv(
+          joined.map((r) => ({ family: r.family, address: r.address, port: r.port, device: r.device, slot: slotByInode.get(r.inode)!, inode: r.inode })),
+          synEndpoints,
+        )
+      : undefined;
     const previous = new Map(this.built.map((l) => [l.inode, l]));
     this.built = Object.freeze(
-      withSlots.map((r) => {
+      joined.map((r) => {
         const { peak, fullSeconds } = this.peaks.observe(r.inode, nowMs, r.depth, r.limit);
-        const sample: ListenerSample = {
-          ...r,
+        const sample = listenerSample({
+          family: r.family,
+          address: r.address,
+          port: r.port,
+          device: r.device,
+          slot: slotByInode.get(r.inode)!,
+          inode: r.inode,
+          depth: r.depth,
+          limit: r.limit,
           peak,
           fullSeconds,
-          ...(synCounts ? { synRecv: synCounts.get(r.inode) ?? 0 } : {}),
-        };
+          synRecv: synCounts ? (synCounts.get(r.inode) ?? 0) : undefined,
+        });
         const before = previous.get(r.inode);
         return before && sameSample(before, sample) ? before : Object.freeze(sample);
       }),
@@ -350,11 +363,7 @@ function withIdentity(proc: readonly ListenerRecord[], identity: ReadonlyMap<num
   return proc.map((r) => {
     const known = identity.get(r.inode);
     if (!known) return r;
-    return {
-      ...r,
-      ...(known.limit !== undefined ? { limit: known.limit } : {}),
-      ...(known.device !== undefined ? { device: known.device } : {}),
-    };
+    return recordWith(r, { limit: known.limit, device: known.device });
   });
 }
 

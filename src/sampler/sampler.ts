@@ -16,6 +16,7 @@ import type { SocketOwners } from '../namespaces/socket-owners.js';
 import { NamespaceSampler, type NamespaceSample, type SourceOutcome } from './namespace-sampler.js';
 import type { ListenerSample, NamespaceSnapshot, Snapshot, SourceName, SourceStatus } from './snapshot.js';
 import { SOURCES } from './snapshot.js';
+import { sampleWith } from './listener-sample.js';
 import { SourceHealth } from './source-health.js';
 import type { KernelSources } from './sources.js';
 
@@ -177,7 +178,7 @@ export class Sampler {
     if (name === undefined) return l;
     const known = this.named.get(l);
     if (known?.process === name) return known;
-    const named = Object.freeze({ ...l, process: name });
+    const named = sampleWith(l, { process: name });
     this.named.set(l, named);
     return named;
   }

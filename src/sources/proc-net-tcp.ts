@@ -6,7 +6,8 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { decodeProcHexAddress, type Family, formatIp } from '../net/ip-address.js';
-import { type ListenerRecord, parseCount } from './listener-record.js';
+import { type ListenerRecord, listenerRecord, parseCount } from './listener-record.js';
+import { parseMemo } from './parse-memo.js';
 import type { ParseResult } from './parse-result.js';
 
 const TCP_LISTEN = '0A';
@@ -20,19 +21,29 @@ function rowState(line: string): string | undefined {
   return fields[3];
 }
 
-function parseEndpoint(text: string, family: Family): { address: string; port: number } | undefined {
+/** A row's hex address as canonical text, or undefined if it is not one of the family. */
+function decodeAddress(hex: string, family: Family): string | undefined {
+  const bytes = decodeProcHexAddress(hex);
+  return bytes && bytes.length === (family === 'ipv4' ? 4 : 16) ? formatIp(bytes) : undefined;
+}
+
+function parseEndpoint(
+  text: string,
+  decode: (hex: string) => string | undefined,
+): { address: string; port: number } | undefined {
   const [hexAddr, hexPort, extra] = text.split(':');
   if (hexAddr === undefined || hexPort === undefined || extra !== undefined) return undefined;
-  const bytes = decodeProcHexAddress(hexAddr);
-  if (!bytes || bytes.length !== (family === 'ipv4' ? 4 : 16)) return undefined;
+  const address = decode(hexAddr);
+  if (address === undefined) return undefined;
   const port = parseCount(hexPort, 16);
   if (port === undefined || hexPort.length !== 4) return undefined;
-  return { address: formatIp(bytes), port };
+  return { address, port };
 }
 
 export function parseProcNetTcp(text: string, family: Family): ParseResult<ListenerRecord> {
   const records: ListenerRecord[] = [];
   const seen = new Set<number>();
+  const decode = parseMemo((hex) => decodeAddress(hex, family));
   let rejected = 0;
   for (const line of text.split('\n')) {
     const trimmed = line.trim();
@@ -46,7 +57,7 @@ export function parseProcNetTcp(text: string, family: Family): ParseResult<Liste
       if (!/^[0-9A-F]{2}$/.test(f[3]!)) rejected++;
       continue;
     }
-    const local = parseEndpoint(f[1]!, family);
+    const local = parseEndpoint(f[1]!, decode);
     const queues = /^([0-9A-Fa-f]{8}):([0-9A-Fa-f]{8})$/.exec(f[4]!);
     const inode = parseCount(f[9]!);
     if (!local || !queues || !inode) {
@@ -56,7 +67,7 @@ export function parseProcNetTcp(text: string, family: Family): ParseResult<Liste
     // A socket can show twice when the hash changes between two read() calls.
     if (seen.has(inode)) continue;
     seen.add(inode);
-    records.push({ family, ...local, depth: parseInt(queues[2]!, 16), inode });
+    records.push(listenerRecord({ family, address: local.address, port: local.port, depth: parseInt(queues[2]!, 16), inode }));
   }
   return { records, rejected };
 }

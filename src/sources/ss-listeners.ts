@@ -3,7 +3,8 @@
  * (Send-Q), local address with optional %device, and the socket inode (`ino:`).
  */
 import { canonicalIp, type Family } from '../net/ip-address.js';
-import { type ListenerRecord, parseCount } from './listener-record.js';
+import { type ListenerRecord, listenerRecord, parseCount } from './listener-record.js';
+import { parseMemo } from './parse-memo.js';
 import type { ParseResult } from './parse-result.js';
 import { runCommand } from './run-command.js';
 
@@ -19,8 +20,10 @@ export interface SocketEndpoint {
 /**
  * Parses ss's local-address column: `0.0.0.0:80`, `0.0.0.0%lo:80`, `[::1]:80`,
  * `[fe80::1]%eth0:80`, `*:80` (IPv6 wildcard, dual stack), `[::ffff:127.0.0.1]:80`.
+ * @param canonical how an address text is made canonical; a parse of many lines passes
+ *   a memo of canonicalIp
  */
-export function parseSsEndpoint(text: string): SocketEndpoint | undefined {
+export function parseSsEndpoint(text: string, canonical: (ip: string) => string | undefined = canonicalIp): SocketEndpoint | undefined {
   const colon = text.lastIndexOf(':');
   if (colon <= 0) return undefined;
   const port = parseCount(text.slice(colon + 1));
@@ -40,11 +43,11 @@ export function parseSsEndpoint(text: string): SocketEndpoint | undefined {
     address = '::';
   } else if (host.startsWith('[') && host.endsWith(']')) {
     family = 'ipv6';
-    address = canonicalIp(host.slice(1, -1));
+    address = canonical(host.slice(1, -1));
     if (address !== undefined && !address.includes(':')) return undefined;
   } else {
     family = 'ipv4';
-    address = canonicalIp(host);
+    address = canonical(host);
     if (address !== undefined && address.includes(':')) return undefined;
   }
   if (address === undefined) return undefined;
@@ -53,6 +56,7 @@ export function parseSsEndpoint(text: string): SocketEndpoint | undefined {
 
 export function parseSsListeners(text: string): ParseResult<ListenerRecord> {
   const records: ListenerRecord[] = [];
+  const canonical = parseMemo(canonicalIp);
   let rejected = 0;
   for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
@@ -61,14 +65,16 @@ export function parseSsListeners(text: string): ParseResult<ListenerRecord> {
     if (fields[0] === 'LISTEN') fields.shift();
     const depth = parseCount(fields[0] ?? '');
     const limit = parseCount(fields[1] ?? '');
-    const local = parseSsEndpoint(fields[2] ?? '');
+    const local = parseSsEndpoint(fields[2] ?? '', canonical);
     const inodeField = fields.slice(4).find((f) => f.startsWith('ino:'));
     const inode = inodeField === undefined ? undefined : parseCount(inodeField.slice(4));
     if (depth === undefined || limit === undefined || local === undefined || !inode) {
       rejected++;
       continue;
     }
-    records.push({ ...local, depth, limit, inode });
+    records.push(
+      listenerRecord({ family: local.family, address: local.address, port: local.port, device: local.device, depth, limit, inode }),
+    );
   }
   return { records, rejected };
 }

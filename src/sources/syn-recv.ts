@@ -5,18 +5,21 @@
  */
 import type { ParseResult } from './parse-result.js';
 import { runCommand } from './run-command.js';
+import { canonicalIp } from '../net/ip-address.js';
+import { parseMemo } from './parse-memo.js';
 import { parseSsEndpoint, type SocketEndpoint } from './ss-listeners.js';
 
 const SS_SYN_RECV_ARGS = ['-tnH', 'state', 'syn-recv'] as const;
 
 export function parseSsSynRecv(text: string): ParseResult<SocketEndpoint> {
   const records: SocketEndpoint[] = [];
+  const canonical = parseMemo(canonicalIp);
   let rejected = 0;
   for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
     const fields = line.trim().split(/\s+/);
     if (fields[0] === 'SYN-RECV') fields.shift();
-    const local = fields.length >= 4 && /^\d+$/.test(fields[0]!) ? parseSsEndpoint(fields[2]!) : undefined;
+    const local = fields.length >= 4 && /^\d+$/.test(fields[0]!) ? parseSsEndpoint(fields[2]!, canonical) : undefined;
     if (!local) {
       rejected++;
       continue;

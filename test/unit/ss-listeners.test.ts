@@ -88,3 +88,26 @@ describe('malformed ss output', () => {
     expect(parseSsEndpoint('80')).toBeUndefined();
   });
 });
+
+describe('addresses repeated within one parse', () => {
+  it('gives each line its own canonical address, and rejects a bad one every time it appears', () => {
+    const text = [
+      '0 16 [0:0:0::1]:8001 [::]:* ino:1 sk:1 <->',
+      '0 16 [::1]:8002 [::]:* ino:2 sk:2 <->',
+      '0 16 [0:0:0::1]:8003 [::]:* ino:3 sk:3 <->',
+      '0 16 127.0.0.1:8004 0.0.0.0:* ino:4 sk:4 <->',
+      '0 16 127.0.0.1:8005 0.0.0.0:* ino:5 sk:5 <->',
+      '0 16 127.0.0.256:8006 0.0.0.0:* ino:6 sk:6 <->',
+      '0 16 127.0.0.256:8007 0.0.0.0:* ino:7 sk:7 <->',
+    ].join('\n');
+    const { records, rejected } = parseSsListeners(text);
+    expect(records.map((r) => [r.family, r.address, r.port])).toEqual([
+      ['ipv6', '::1', 8001],
+      ['ipv6', '::1', 8002],
+      ['ipv6', '::1', 8003],
+      ['ipv4', '127.0.0.1', 8004],
+      ['ipv4', '127.0.0.1', 8005],
+    ]);
+    expect(rejected).toBe(2);
+  });
+});
