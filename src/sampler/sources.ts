@@ -9,14 +9,15 @@ import type { Config } from '../config/config.js';
 import type { Family } from '../net/ip-address.js';
 import type { NetnsTarget } from '../namespaces/discovery.js';
 import type { ListenerRecord } from '../sources/listener-record.js';
-import { type KernelCounter, readNetstat } from '../sources/netstat.js';
+import { type KernelCounter, parseNetstat } from '../sources/netstat.js';
 import type { ParseResult } from '../sources/parse-result.js';
 import { parseProcNetTcp, readListenSection } from '../sources/proc-net-tcp.js';
-import { PassiveOpensReader } from '../sources/snmp.js';
+import { ProcFile } from '../sources/proc-file.js';
+import { parsePassiveOpens } from '../sources/snmp.js';
 import { readTcpInUse, type TcpInUse } from '../sources/sockstat.js';
 import { readSsListeners, type SocketEndpoint } from '../sources/ss-listeners.js';
 import { readSsSynRecv } from '../sources/syn-recv.js';
-import { readSysctls, readSysctlsVia, type SysctlReadResult } from '../sources/sysctls.js';
+import { readSysctls, readSysctlsVia, sysctlFiles, type SysctlReadResult } from '../sources/sysctls.js';
 
 export interface KernelSources {
   ssListeners(): Promise<ParseResult<ListenerRecord>>;
@@ -55,7 +56,13 @@ export function kernelSources(cfg: Config, target?: Pick<NetnsTarget, 'pid' | 's
   const enter = foreign ? ['nsenter', '-t', String(target.pid), '-n', '--'] : [];
   const ss = [...enter, cfg.ssPath];
   let sysctlCache: { at: number; result: SysctlReadResult } | undefined;
-  const snmp = new PassiveOpensReader(net('snmp'));
+  // Kept open from sample to sample (see ProcFile); dispose() closes them.
+  const snmp = new ProcFile(net('snmp'));
+  const netstat = new ProcFile(net('netstat'));
+  const sockstat = new ProcFile(net('sockstat'));
+  const sockstat6 = new ProcFile(net('sockstat6'));
+  const ownSysctls = foreign ? undefined : sysctlFiles(cfg.procfs);
+  const files = [snmp, netstat, sockstat, sockstat6, ...Object.values(ownSysctls ?? {})];
   return {
     ssListeners: () => readSsListeners(ss, t),
     procTcp: async () => parseProcNetTcp(readListenSection(net('tcp'), t), 'ipv4'),
@@ -68,9 +75,9 @@ export function kernelSources(cfg: Config, target?: Pick<NetnsTarget, 'pid' | 's
         throw err;
       }
     },
-    netstat: () => readNetstat(net('netstat')),
+    netstat: async () => parseNetstat(netstat.read()),
     sysctls: async () => {
-      if (!foreign) return readSysctls(cfg.procfs);
+      if (ownSysctls) return readSysctls(ownSysctls);
       const now = performance.now();
       if (!sysctlCache || now - sysctlCache.at >= FOREIGN_SYSCTL_REFRESH_MS) {
         sysctlCache = { at: now, result: await readSysctlsVia(enter, cfg.procfs, t) };
@@ -78,9 +85,11 @@ export function kernelSources(cfg: Config, target?: Pick<NetnsTarget, 'pid' | 's
       return sysctlCache.result;
     },
     synRecv: () => readSsSynRecv(ss, t),
-    tcpInUse: () => readTcpInUse(netDir),
-    passiveOpens: () => snmp.read(),
-    dispose: () => snmp.close(),
+    tcpInUse: () => readTcpInUse(sockstat, sockstat6),
+    passiveOpens: () => parsePassiveOpens(snmp.read()),
+    dispose: () => {
+      for (const f of files) f.close();
+    },
     listenersNow: (family) => parseProcNetTcp(readListenSection(net(family === 'ipv4' ? 'tcp' : 'tcp6'), t), family),
   };
 }

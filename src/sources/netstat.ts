@@ -3,7 +3,6 @@
  * then `Group: values...`. Fields are read by header name, never by position, because
  * newer kernels add fields.
  */
-import { readFileSync } from 'node:fs';
 import type { ParseResult } from './parse-result.js';
 
 export interface KernelCounter {
@@ -41,13 +40,4 @@ export function parseNetstat(text: string): ParseResult<KernelCounter> {
     }
   }
   return { records, rejected };
-}
-
-/**
- * Synchronous on purpose: procfs answers from memory, and a promise-based read of a 2 KB
- * file costs several thread-pool round trips, measured as the largest cost of an idle
- * sample after process starts.
- */
-export async function readNetstat(path: string): Promise<ParseResult<KernelCounter>> {
-  return parseNetstat(readFileSync(path, 'latin1'));
 }

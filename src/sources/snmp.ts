@@ -3,11 +3,10 @@
  * at a listener, i.e. whenever any accept queue can have grown. One small read tells the
  * fast path whether reading the listener tables could show anything new.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
 
 /** The PassiveOpens counter from /proc/net/snmp text, or undefined if absent. */
 export function parsePassiveOpens(text: string): number | undefined {
-  // Only the two `Tcp:` lines matter; this runs ten times a second, so no general parse.
+  // Only the two `Tcp:` lines matter; this runs at every fast probe, so no general parse.
   const head = text.indexOf('\nTcp: ');
   if (head < 0) return undefined;
   const headEnd = text.indexOf('\n', head + 1);
@@ -19,31 +18,4 @@ export function parsePassiveOpens(text: string): number | undefined {
   const i = names.indexOf('PassiveOpens');
   const v = values.slice(5).trim().split(/\s+/)[i];
   return i >= 0 && v !== undefined && /^\d{1,15}$/.test(v) ? Number(v) : undefined;
-}
-
-/**
- * Reads the counter with one pread on a descriptor kept open across calls (procfs
- * regenerates the file at offset 0), into a reused buffer: the probe's steady-state cost.
- */
-export class PassiveOpensReader {
-  private fd: number | undefined;
-  private readonly buf = Buffer.alloc(16 * 1024);
-
-  constructor(private readonly path: string) {}
-
-  read(): number | undefined {
-    this.fd ??= openSync(this.path, 'r');
-    try {
-      const n = readSync(this.fd, this.buf, 0, this.buf.length, 0);
-      return parsePassiveOpens(this.buf.toString('latin1', 0, n));
-    } catch (err) {
-      this.close();
-      throw err;
-    }
-  }
-
-  close(): void {
-    if (this.fd !== undefined) closeSync(this.fd);
-    this.fd = undefined;
-  }
 }

@@ -4,7 +4,7 @@
  * so the sampler can skip it; a read with no row to stop at would walk the whole host's
  * connection table.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import type { ProcFile } from './proc-file.js';
 
 /** `inuse` of the given protocol line (`TCP` or `TCP6`), or undefined if absent. */
 export function parseSockstatInUse(text: string, protocol: 'TCP' | 'TCP6'): number | undefined {
@@ -18,18 +18,16 @@ export interface TcpInUse {
 }
 
 /**
- * Synchronous: two tiny procfs files. A missing sockstat6 means a kernel without IPv6. An
- * unreadable or unparseable count is taken as "maybe": read that table.
+ * A missing sockstat6 means a kernel without IPv6. An unreadable or unparseable count is
+ * taken as "maybe": read that table.
  */
-export function readTcpInUse(netDir: string): TcpInUse {
-  const count = (file: string, protocol: 'TCP' | 'TCP6') => {
-    const path = `${netDir}/${file}`;
-    if (protocol === 'TCP6' && !existsSync(path)) return 0;
+export function readTcpInUse(sockstat: ProcFile, sockstat6: ProcFile): TcpInUse {
+  const count = (file: ProcFile, protocol: 'TCP' | 'TCP6') => {
     try {
-      return parseSockstatInUse(readFileSync(path, 'latin1'), protocol) ?? Infinity;
-    } catch {
-      return Infinity;
+      return parseSockstatInUse(file.read(), protocol) ?? Infinity;
+    } catch (err) {
+      return protocol === 'TCP6' && (err as NodeJS.ErrnoException).code === 'ENOENT' ? 0 : Infinity;
     }
   };
-  return { ipv4: count('sockstat', 'TCP'), ipv6: count('sockstat6', 'TCP6') };
+  return { ipv4: count(sockstat, 'TCP'), ipv6: count(sockstat6, 'TCP6') };
 }

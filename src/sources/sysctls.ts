@@ -1,8 +1,8 @@
 /** The namespace's sysctls that decide how listen queues behave. */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseCount } from './listener-record.js';
 import type { ParseResult } from './parse-result.js';
+import { ProcFile } from './proc-file.js';
 import { runCommand } from './run-command.js';
 
 const SYSCTLS = {
@@ -49,14 +49,22 @@ export async function readSysctlsVia(enter: readonly string[], procfs: string, t
   return { values, rejected, failed };
 }
 
-/** Synchronous for the same reason as readNetstat: four tiny procfs files. */
-export async function readSysctls(procfs: string): Promise<SysctlReadResult> {
+export type SysctlFiles = Readonly<Record<SysctlName, ProcFile>>;
+
+/** The exporter's own namespace's sysctl files under procfs, kept open (see ProcFile). */
+export function sysctlFiles(procfs: string): SysctlFiles {
+  const files = {} as Record<SysctlName, ProcFile>;
+  for (const [name, rel] of Object.entries(SYSCTLS) as Array<[SysctlName, string]>) files[name] = new ProcFile(join(procfs, 'sys', rel));
+  return files;
+}
+
+export function readSysctls(files: SysctlFiles): SysctlReadResult {
   const values: SysctlValues = {};
   const failed: string[] = [];
   let rejected = 0;
   for (const [name, rel] of Object.entries(SYSCTLS) as Array<[SysctlName, string]>) {
     try {
-      const parsed = parseSysctlValue(readFileSync(join(procfs, 'sys', rel), 'latin1'));
+      const parsed = parseSysctlValue(files[name].read());
       rejected += parsed.rejected;
       if (parsed.records[0] !== undefined) values[name] = parsed.records[0];
     } catch (err) {
