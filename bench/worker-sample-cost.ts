@@ -54,7 +54,7 @@ async function measure(c: MeasureCommand): Promise<MeasureResult> {
   for (let i = 0; i < c.warmup; i++) {
     await sampler.sampleOnce();
     await floor();
-    await sources.synRecv();
+    await sources.ssWithSynRecv();
   }
   const sample: number[] = [];
   const floorMs: number[] = [];
@@ -71,7 +71,7 @@ async function measure(c: MeasureCommand): Promise<MeasureResult> {
         floorMs.push(await time(floor));
       },
     );
-    syn.push(await time(() => sources.synRecv()));
+    syn.push(await time(() => sources.ssWithSynRecv()));
     await sleep(c.gapMs);
   }
   // Profiling: every source alone, the fast probe and the /metrics render, a few rounds each.

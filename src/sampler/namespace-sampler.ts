@@ -94,11 +94,7 @@ export class NamespaceSampler {
     const nowMs = performance.now();
     const synDue =
       this.opts.synQueueEnabled && (this.synRecv === undefined || nowMs - this.synRecv.at >= this.opts.synQueueIntervalMs);
-    const othersP = Promise.all([
-      timed(() => this.sources.netstat()),
-      timed(() => this.sources.sysctls()),
-      synDue ? timed(() => this.sources.synRecv()) : undefined,
-    ]);
+    const othersP = Promise.all([timed(() => this.sources.netstat()), timed(() => this.sources.sysctls())]);
 
     // Between ss runs the lengths come from the /proc tables (a read that stops at the
     // first connection row, far cheaper than starting a process), with each socket's limit
@@ -112,7 +108,13 @@ export class NamespaceSampler {
     let tcp: Timed<ParseResult<ListenerRecord>> | undefined;
     let tcp6: Timed<ParseResult<ListenerRecord>> | undefined;
     const synthesized: Record<Family, boolean> = { ipv4: false, ipv6: false };
-    let ssDue = this.ssIdentity === undefined || this.opts.ssIntervalMs === 0 || nowMs - this.lastSsMs >= this.opts.ssIntervalMs;
+    // SYN_RECV comes from an ss run that also dumps the listeners, so that run counts as
+    // the ss run too: one process start for both.
+    let ssDue =
+      synDue ||
+      this.ssIdentity === undefined ||
+      this.opts.ssIntervalMs === 0 ||
+      nowMs - this.lastSsMs >= this.opts.ssIntervalMs;
     let quietListeners: readonly ListenerSample[] | undefined;
     if (!ssDue) {
       const inUse = this.sources.tcpInUse();
@@ -148,8 +150,15 @@ export class NamespaceSampler {
       }
     }
     let ss: Timed<ParseResult<ListenerRecord>> | undefined;
+    let syn: Timed<ParseResult<SocketEndpoint>> | undefined;
     if (ssDue) {
-      ss = await timed(() => this.sources.ssListeners());
+      if (synDue) {
+        const both = await timed(() => this.sources.ssWithSynRecv());
+        ss = { result: both.result?.listeners, error: both.error, seconds: both.seconds };
+        syn = { result: both.result?.synRecv, error: both.error, seconds: both.seconds };
+      } else {
+        ss = await timed(() => this.sources.ssListeners());
+      }
       this.lastSsMs = nowMs;
       if (!ss.result || ss.result.rejected > 0) {
         // ss failed: /proc is the fallback for the socket set, and limits are unknown.
@@ -168,7 +177,7 @@ export class NamespaceSampler {
         this.ssIdentity = undefined;
       }
     }
-    const [netstat, sysctls, syn] = await othersP;
+    const [netstat, sysctls] = await othersP;
 
     const outcomes: Partial<Record<SourceName, SourceOutcome>> = {
       ...(ss ? { ss } : {}),

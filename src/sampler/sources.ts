@@ -15,8 +15,8 @@ import { parseProcNetTcp, readListenSection } from '../sources/proc-net-tcp.js';
 import { ProcFile } from '../sources/proc-file.js';
 import { parsePassiveOpens } from '../sources/snmp.js';
 import { readTcpInUse, type TcpInUse } from '../sources/sockstat.js';
-import { readSsListeners, type SocketEndpoint } from '../sources/ss-listeners.js';
-import { readSsSynRecv } from '../sources/syn-recv.js';
+import { readSsListeners } from '../sources/ss-listeners.js';
+import { readSsListenersAndSynRecv, type SsListenersAndSynRecv } from '../sources/syn-recv.js';
 import { readSysctls, readSysctlsVia, sysctlFiles, type SysctlReadResult } from '../sources/sysctls.js';
 
 export interface KernelSources {
@@ -25,7 +25,8 @@ export interface KernelSources {
   procTcp6(): Promise<ParseResult<ListenerRecord>>;
   netstat(): Promise<ParseResult<KernelCounter>>;
   sysctls(): Promise<SysctlReadResult>;
-  synRecv(): Promise<ParseResult<SocketEndpoint>>;
+  /** One ss run for the listener dump and the SYN_RECV entries. */
+  ssWithSynRecv(): Promise<SsListenersAndSynRecv>;
   /** Synchronous and cheap: TCP sockets per family (0: that table is empty). */
   tcpInUse(): TcpInUse;
   /** Fast path, synchronous and cheap: the PassiveOpens counter. */
@@ -84,7 +85,7 @@ export function kernelSources(cfg: Config, target?: Pick<NetnsTarget, 'pid' | 's
       }
       return sysctlCache.result;
     },
-    synRecv: () => readSsSynRecv(ss, t),
+    ssWithSynRecv: () => readSsListenersAndSynRecv(ss, t),
     tcpInUse: () => readTcpInUse(sockstat, sockstat6),
     passiveOpens: () => parsePassiveOpens(snmp.read()),
     dispose: () => {

@@ -1,15 +1,16 @@
 /**
- * `ss -tnH state syn-recv`: one line per half-open connection. Only the local address and
- * port matter: they say which listener the request belongs to. Its cost follows the
- * number of connections (the kernel walks the established hash), hence its own interval.
+ * SYN_RECV from ss: one line per half-open connection. Only the local address and port
+ * matter: they say which listener the request belongs to. Its cost follows the number of
+ * connections (the kernel walks the established hash), hence its own interval. It comes
+ * from the same ss run as the listener dump (`ss -tnHe state listening state syn-recv`):
+ * one process start instead of two, which is most of what either costs.
  */
 import type { ParseResult } from './parse-result.js';
 import { runCommand } from './run-command.js';
 import { canonicalIp } from '../net/ip-address.js';
 import { parseMemo } from './parse-memo.js';
-import { parseSsEndpoint, type SocketEndpoint } from './ss-listeners.js';
-
-const SS_SYN_RECV_ARGS = ['-tnH', 'state', 'syn-recv'] as const;
+import type { ListenerRecord } from './listener-record.js';
+import { parseSsEndpoint, parseSsListeners, type SocketEndpoint } from './ss-listeners.js';
 
 export function parseSsSynRecv(text: string): ParseResult<SocketEndpoint> {
   const records: SocketEndpoint[] = [];
@@ -29,8 +30,23 @@ export function parseSsSynRecv(text: string): ParseResult<SocketEndpoint> {
   return { records, rejected };
 }
 
+const SS_LISTENING_AND_SYN_RECV_ARGS = ['-tnHe', 'state', 'listening', 'state', 'syn-recv'] as const;
+
+export interface SsListenersAndSynRecv {
+  readonly listeners: ParseResult<ListenerRecord>;
+  readonly synRecv: ParseResult<SocketEndpoint>;
+}
+
+/** Asked for two states, ss prints a State column first, which tells the lines apart. */
+export function parseSsListenersAndSynRecv(text: string): SsListenersAndSynRecv {
+  const listening: string[] = [];
+  const synRecv: string[] = [];
+  for (const line of text.split('\n')) (line.trimStart().startsWith('SYN-RECV') ? synRecv : listening).push(line);
+  return { listeners: parseSsListeners(listening.join('\n')), synRecv: parseSsSynRecv(synRecv.join('\n')) };
+}
+
 /** @param command as for readSsListeners */
-export async function readSsSynRecv(command: readonly string[], timeoutMs: number): Promise<ParseResult<SocketEndpoint>> {
+export async function readSsListenersAndSynRecv(command: readonly string[], timeoutMs: number): Promise<SsListenersAndSynRecv> {
   const [file, ...prefix] = command;
-  return parseSsSynRecv(await runCommand(file!, [...prefix, ...SS_SYN_RECV_ARGS], { timeoutMs }));
+  return parseSsListenersAndSynRecv(await runCommand(file!, [...prefix, ...SS_LISTENING_AND_SYN_RECV_ARGS], { timeoutMs }));
 }

@@ -8,21 +8,25 @@ import { silentLog } from './in-process.js';
 
 const empty = async () => ({ records: [], rejected: 0 });
 
-/** Sources that report nothing unless a test overrides them. */
+/**
+ * Sources that report nothing unless a test overrides them. The combined ss run answers
+ * with the scripted listener dump (and no SYN_RECV) unless overridden too.
+ */
 export function scriptedSources(overrides: Partial<KernelSources>): KernelSources {
-  return {
+  const sources: KernelSources = {
     ssListeners: empty,
     procTcp: empty,
     procTcp6: empty,
     netstat: empty,
     sysctls: async () => ({ values: {}, rejected: 0, failed: [] }),
-    synRecv: empty,
+    ssWithSynRecv: async () => ({ listeners: await sources.ssListeners(), synRecv: { records: [], rejected: 0 } }),
     tcpInUse: () => ({ ipv4: 1, ipv6: 0 }),
     passiveOpens: () => undefined,
     listenersNow: () => ({ records: [], rejected: 0 }),
     dispose: () => undefined,
     ...overrides,
   };
+  return sources;
 }
 
 export function scriptedSampler(sources: KernelSources, opts: Partial<SamplerOptions> = {}): Sampler {

@@ -3,7 +3,7 @@ import { parseNetstat } from '../../src/sources/netstat.js';
 import { parsePassiveOpens } from '../../src/sources/snmp.js';
 import { parseSockstatInUse } from '../../src/sources/sockstat.js';
 import { parseSysctlValue } from '../../src/sources/sysctls.js';
-import { parseSsSynRecv } from '../../src/sources/syn-recv.js';
+import { parseSsListenersAndSynRecv, parseSsSynRecv } from '../../src/sources/syn-recv.js';
 import { fixture } from '../support/fixtures.js';
 
 describe('parseNetstat', () => {
@@ -100,5 +100,29 @@ describe('parseSockstatInUse', () => {
     expect(parseSockstatInUse('TCP6: inuse 0\nUDP6: inuse 0\n', 'TCP6')).toBe(0);
     expect(parseSockstatInUse(v4, 'TCP6')).toBeUndefined();
     expect(parseSockstatInUse('TCP: inuse x', 'TCP')).toBeUndefined();
+  });
+});
+
+describe('parseSsListenersAndSynRecv', () => {
+  const text = fixture('ss-listening-syn-recv.txt');
+  const lines = text.trim().split('\n');
+
+  it('splits one captured ss run into its listeners and its SYN_RECV entries', () => {
+    const { listeners, synRecv } = parseSsListenersAndSynRecv(text);
+    expect(listeners.rejected).toBe(0);
+    expect(synRecv.rejected).toBe(0);
+    expect(listeners.records).toHaveLength(lines.filter((l) => l.startsWith('LISTEN')).length);
+    expect(synRecv.records).toHaveLength(lines.filter((l) => l.startsWith('SYN-RECV')).length);
+    expect(synRecv.records.length).toBeGreaterThan(0);
+    expect(synRecv.records.every((r) => r.port === 8020 && r.address === '127.0.0.1')).toBe(true);
+    // The capture's full queue (backlog 4) and its SYN-queue listener, with limits from ss.
+    expect(listeners.records.find((r) => r.port === 8010)).toMatchObject({ depth: 5, limit: 4 });
+    expect(listeners.records.find((r) => r.port === 8020)).toMatchObject({ limit: 16 });
+  });
+
+  it('counts a line of neither state as a rejected listener line', () => {
+    const { listeners, synRecv } = parseSsListenersAndSynRecv(`${text}\nESTAB 0 0 127.0.0.1:1 127.0.0.1:2 ino:5 sk:1 <->\n`);
+    expect(listeners.rejected).toBe(1);
+    expect(synRecv.rejected).toBe(0);
   });
 });

@@ -8,7 +8,7 @@ import { parseNetstat } from '../../src/sources/netstat.js';
 import { parseProcNetTcp } from '../../src/sources/proc-net-tcp.js';
 import { parseSsListeners } from '../../src/sources/ss-listeners.js';
 import { parseSysctlValue } from '../../src/sources/sysctls.js';
-import { parseSsSynRecv } from '../../src/sources/syn-recv.js';
+import { parseSsListenersAndSynRecv, parseSsSynRecv } from '../../src/sources/syn-recv.js';
 import { fixture } from '../support/fixtures.js';
 
 const isCount = (n: number) => Number.isSafeInteger(n) && n >= 0;
@@ -88,6 +88,17 @@ describe('parsers are total', () => {
         for (const e of r.records) expect(isCount(e.port)).toBe(true);
         const s = parseSysctlValue(text);
         for (const v of s.records) expect(isCount(v)).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('the combined listener and SYN_RECV dump never throws, and loses no line', () => {
+    fc.assert(
+      fc.property(fc.oneof(anyText, mutated(fixture('ss-listening-syn-recv.txt'))), (text) => {
+        const { listeners, synRecv } = parseSsListenersAndSynRecv(text);
+        const lines = text.split('\n').filter((l) => l.trim() !== '').length;
+        expect(listeners.records.length + listeners.rejected + synRecv.records.length + synRecv.rejected).toBe(lines);
       }),
       { numRuns: 300 },
     );

@@ -146,3 +146,56 @@ describe('namespace provider failure', () => {
     expect(snap.namespaces[0]!.listeners).toHaveLength(1);
   });
 });
+
+describe('SYN_RECV in the listener dump', () => {
+  function counted(opts: { ssIntervalMs: number; synQueueIntervalMs: number }) {
+    const calls = { alone: 0, both: 0 };
+    const listener: ListenerRecord = { family: 'ipv4', address: '0.0.0.0', port: 8001, depth: 0, limit: 8, inode: 1 };
+    const sources = scriptedSources({
+      ssListeners: async () => {
+        calls.alone++;
+        return { records: [listener], rejected: 0 };
+      },
+      ssWithSynRecv: async () => {
+        calls.both++;
+        return {
+          listeners: { records: [listener], rejected: 0 },
+          synRecv: { records: [{ family: 'ipv4', address: '10.0.0.1', port: 8001 }], rejected: 0 },
+        };
+      },
+      procTcp: async () => ({ records: [{ ...listener, limit: undefined }], rejected: 0 }),
+      tcpInUse: () => ({ ipv4: 2, ipv6: 0 }),
+      passiveOpens: () => 1,
+    });
+    const sampler = scriptedSampler(sources, { intervalMs: 100, synQueueEnabled: true, ...opts });
+    return { calls, sampler };
+  }
+
+  it('comes from the ss run that dumps the listeners: one process start, never two', async () => {
+    const { calls, sampler } = counted({ ssIntervalMs: 60_000, synQueueIntervalMs: 0 });
+    let snap;
+    for (let i = 0; i < 3; i++) snap = await sampler.sampleOnce();
+    expect(calls).toEqual({ alone: 0, both: 3 });
+    expect(snap!.namespaces[0]!.listeners[0]).toMatchObject({ inode: 1, limit: 8, synRecv: 1 });
+    expect(snap!.sources.syn_recv).toMatchObject({ up: true });
+  });
+
+  it('lets ss run alone in between when it is due more often than SYN_RECV', async () => {
+    const { calls, sampler } = counted({ ssIntervalMs: 0, synQueueIntervalMs: 60_000 });
+    for (let i = 0; i < 3; i++) await sampler.sampleOnce();
+    expect(calls).toEqual({ alone: 2, both: 1 });
+  });
+
+  it('reports both sources down when that ss run fails', async () => {
+    const sources = scriptedSources({
+      ssWithSynRecv: async () => {
+        throw new Error('ss: not found');
+      },
+      procTcp: async () => ({ records: [{ family: 'ipv4', address: '0.0.0.0', port: 8001, depth: 0, inode: 1 }], rejected: 0 }),
+    });
+    const snap = await scriptedSampler(sources, { synQueueEnabled: true }).sampleOnce();
+    expect(snap.sources.ss).toMatchObject({ up: false });
+    expect(snap.sources.syn_recv).toMatchObject({ up: false });
+    expect(snap.namespaces[0]!.listeners.map((l) => l.inode)).toEqual([1]);
+  });
+});
