@@ -8,7 +8,7 @@ import { type ListenerRecord, recordWith } from '../sources/listener-record.js';
 import type { KernelCounter } from '../sources/netstat.js';
 import type { ParseResult } from '../sources/parse-result.js';
 import type { SocketEndpoint } from '../sources/ss-listeners.js';
-import type { SysctlValues } from '../sources/sysctls.js';
+import type { SysctlReadResult, SysctlValues } from '../sources/sysctls.js';
 import { groupKey, joinListeners } from './join-listeners.js';
 import { PeakTracker } from './peak-tracker.js';
 import { SlotAllocator } from './slot-allocator.js';
@@ -57,6 +57,18 @@ interface NamespaceOptions {
   readonly synQueueIntervalMs: number;
 }
 
+/** What one sample read (or skipped) for the listeners. */
+interface ListenerReads {
+  tcp?: Timed<ParseResult<ListenerRecord>>;
+  tcp6?: Timed<ParseResult<ListenerRecord>>;
+  ss?: Timed<ParseResult<ListenerRecord>>;
+  syn?: Timed<ParseResult<SocketEndpoint>>;
+  /** Families whose table was not read because it could only show what it showed before. */
+  readonly synthesized: Record<Family, boolean>;
+  /** The listeners of a sample that read nothing: set on the quiet path only. */
+  quiet?: readonly ListenerSample[];
+}
+
 export class NamespaceSampler {
   private readonly slots = new SlotAllocator();
   private readonly peaks: PeakTracker;
@@ -90,24 +102,30 @@ export class NamespaceSampler {
     this.peaks = new PeakTracker(opts.peakWindowMs, 2 * opts.intervalMs);
   }
 
+  /** One sample of this namespace: the listeners (quiet, from the tables, or from ss), then the rest. */
   async sample(): Promise<NamespaceSample> {
     const nowMs = performance.now();
     const synDue =
       this.opts.synQueueEnabled && (this.synRecv === undefined || nowMs - this.synRecv.at >= this.opts.synQueueIntervalMs);
     const othersP = Promise.all([timed(() => this.sources.netstat()), timed(() => this.sources.sysctls())]);
+    const reads = await this.readListeners(nowMs, synDue);
+    const [netstat, sysctls] = await othersP;
+    return this.assemble(nowMs, reads, netstat, sysctls);
+  }
 
-    // Between ss runs the lengths come from the /proc tables (a read that stops at the
-    // first connection row, far cheaper than starting a process), with each socket's limit
-    // and device from the last ss run. A family with no TCP socket at all is not read:
-    // with no row to stop at, the read would walk every connection of the host. ss runs
-    // every --ss.interval, and at once when /proc shows a socket ss has not described yet.
-    // When a family's socket count equals its listener count at the last sample and no
-    // handshake completed since (PassiveOpens unchanged), no other socket exists, so no
-    // connection can be waiting in any queue: the listeners are as before with length 0,
-    // and the table (which would be read to its end) is not read.
-    let tcp: Timed<ParseResult<ListenerRecord>> | undefined;
-    let tcp6: Timed<ParseResult<ListenerRecord>> | undefined;
-    const synthesized: Record<Family, boolean> = { ipv4: false, ipv6: false };
+  /**
+   * Between ss runs the lengths come from the /proc tables (a read that stops at the
+   * first connection row, far cheaper than starting a process), with each socket's limit
+   * and device from the last ss run. A family with no TCP socket at all is not read:
+   * with no row to stop at, the read would walk every connection of the host. ss runs
+   * every --ss.interval, and at once when /proc shows a socket ss has not described yet.
+   * When a family's socket count equals its listener count at the last sample and no
+   * handshake completed since (PassiveOpens unchanged), no other socket exists, so no
+   * connection can be waiting in any queue: the listeners are as before with length 0,
+   * and the table (which would be read to its end) is not read.
+   */
+  private async readListeners(nowMs: number, synDue: boolean): Promise<ListenerReads> {
+    const reads: ListenerReads = { synthesized: { ipv4: false, ipv6: false } };
     // SYN_RECV comes from an ss run that also dumps the listeners, so that run counts as
     // the ss run too: one process start for both.
     let ssDue =
@@ -115,70 +133,94 @@ export class NamespaceSampler {
       this.ssIdentity === undefined ||
       this.opts.ssIntervalMs === 0 ||
       nowMs - this.lastSsMs >= this.opts.ssIntervalMs;
-    let quietListeners: readonly ListenerSample[] | undefined;
     if (!ssDue) {
-      const inUse = this.sources.tcpInUse();
-      const opens = this.safePassiveOpens();
-      const quiet = opens !== undefined && opens === this.sampleOpens;
-      this.sampleOpens = opens;
-      // Nothing can have entered a queue without a completed handshake (PassiveOpens), so
-      // when none moved, queues that were all empty are still empty; an unchanged socket
-      // count says the set is the same (a periodic ss run corrects the rare swap).
-      const before = this.lastInUse;
-      this.lastInUse = inUse;
-      const unchanged = (family: Family) =>
-        quiet &&
-        (inUse[family] === this.joinedCount[family] || (inUse[family] === before?.[family] && this.joinedAllEmpty[family]));
-      synthesized.ipv4 = inUse.ipv4 > 0 && unchanged('ipv4');
-      synthesized.ipv6 = inUse.ipv6 > 0 && unchanged('ipv6');
-      const asBefore = (family: Family) => synthesized[family] || (inUse[family] === 0 && this.joinedCount[family] === 0);
-      if (asBefore('ipv4') && asBefore('ipv6') && !synDue) {
+      const inUse = this.quietCheck(reads);
+      if (this.asBefore(reads, inUse, 'ipv4') && this.asBefore(reads, inUse, 'ipv6')) {
         // The common idle case: same sockets, all queues empty, nothing else to merge in.
-        quietListeners = this.quietListeners(nowMs);
-      } else {
-        const idle = (family: Family): Timed<ParseResult<ListenerRecord>> => ({
-          result: { records: this.lastJoined.filter((r) => r.family === family).map((r) => recordWith(r, { depth: 0 })), rejected: 0 },
-          seconds: 0,
-        });
-        if (inUse.ipv4 > 0) tcp = synthesized.ipv4 ? idle('ipv4') : await timed(() => this.sources.procTcp());
-        if (inUse.ipv6 > 0) tcp6 = synthesized.ipv6 ? idle('ipv6') : await timed(() => this.sources.procTcp6());
-        const known = this.ssIdentity!;
-        ssDue =
-          !!tcp?.error ||
-          !!tcp6?.error ||
-          [...(tcp?.result?.records ?? []), ...(tcp6?.result?.records ?? [])].some((r) => !known.has(r.inode));
+        reads.quiet = this.quietListeners(nowMs);
+        return reads;
       }
+      ssDue = await this.readTables(reads, inUse);
     }
-    let ss: Timed<ParseResult<ListenerRecord>> | undefined;
-    let syn: Timed<ParseResult<SocketEndpoint>> | undefined;
-    if (ssDue) {
-      if (synDue) {
-        const both = await timed(() => this.sources.ssWithSynRecv());
-        ss = { result: both.result?.listeners, error: both.error, seconds: both.seconds };
-        syn = { result: both.result?.synRecv, error: both.error, seconds: both.seconds };
-      } else {
-        ss = await timed(() => this.sources.ssListeners());
-      }
-      this.lastSsMs = nowMs;
-      if (!ss.result || ss.result.rejected > 0) {
-        // ss failed: /proc is the fallback for the socket set, and limits are unknown.
-        tcp ??= await timed(() => this.sources.procTcp());
-        tcp6 ??= await timed(() => this.sources.procTcp6());
-      }
-      if (ss.result) {
-        const records = internRecords(ss.result.records, this.ssIdentity);
-        ss = { ...ss, result: { ...ss.result, records } };
-        // An unchanged socket set keeps the same map: long-lived objects that are replaced
-        // by equal copies every run end up as old-generation garbage.
-        if (!(this.ssIdentity?.size === records.length && records.every((r) => this.ssIdentity!.get(r.inode) === r))) {
-          this.ssIdentity = new Map(records.map((r) => [r.inode, r]));
-        }
-      } else {
-        this.ssIdentity = undefined;
-      }
-    }
-    const [netstat, sysctls] = await othersP;
+    if (ssDue) await this.runSs(nowMs, synDue, reads);
+    return reads;
+  }
 
+  /** Which families are known unchanged and empty without reading their table. */
+  private quietCheck(reads: ListenerReads): TcpInUse {
+    const inUse = this.sources.tcpInUse();
+    const opens = this.safePassiveOpens();
+    const quiet = opens !== undefined && opens === this.sampleOpens;
+    this.sampleOpens = opens;
+    // Nothing can have entered a queue without a completed handshake (PassiveOpens), so
+    // when none moved, queues that were all empty are still empty; an unchanged socket
+    // count says the set is the same (a periodic ss run corrects the rare swap).
+    const before = this.lastInUse;
+    this.lastInUse = inUse;
+    const unchanged = (family: Family) =>
+      quiet &&
+      (inUse[family] === this.joinedCount[family] || (inUse[family] === before?.[family] && this.joinedAllEmpty[family]));
+    reads.synthesized.ipv4 = inUse.ipv4 > 0 && unchanged('ipv4');
+    reads.synthesized.ipv6 = inUse.ipv6 > 0 && unchanged('ipv6');
+    return inUse;
+  }
+
+  private asBefore(reads: ListenerReads, inUse: TcpInUse, family: Family): boolean {
+    return reads.synthesized[family] || (inUse[family] === 0 && this.joinedCount[family] === 0);
+  }
+
+  /** Reads (or synthesizes) the tables; returns whether ss must run now. */
+  private async readTables(reads: ListenerReads, inUse: TcpInUse): Promise<boolean> {
+    const idle = (family: Family): Timed<ParseResult<ListenerRecord>> => ({
+      result: { records: this.lastJoined.filter((r) => r.family === family).map((r) => recordWith(r, { depth: 0 })), rejected: 0 },
+      seconds: 0,
+    });
+    if (inUse.ipv4 > 0) reads.tcp = reads.synthesized.ipv4 ? idle('ipv4') : await timed(() => this.sources.procTcp());
+    if (inUse.ipv6 > 0) reads.tcp6 = reads.synthesized.ipv6 ? idle('ipv6') : await timed(() => this.sources.procTcp6());
+    const known = this.ssIdentity!;
+    return (
+      !!reads.tcp?.error ||
+      !!reads.tcp6?.error ||
+      [...(reads.tcp?.result?.records ?? []), ...(reads.tcp6?.result?.records ?? [])].some((r) => !known.has(r.inode))
+    );
+  }
+
+  private async runSs(nowMs: number, synDue: boolean, reads: ListenerReads): Promise<void> {
+    let ss: Timed<ParseResult<ListenerRecord>>;
+    if (synDue) {
+      const both = await timed(() => this.sources.ssWithSynRecv());
+      ss = { result: both.result?.listeners, error: both.error, seconds: both.seconds };
+      reads.syn = { result: both.result?.synRecv, error: both.error, seconds: both.seconds };
+    } else {
+      ss = await timed(() => this.sources.ssListeners());
+    }
+    this.lastSsMs = nowMs;
+    if (!ss.result || ss.result.rejected > 0) {
+      // ss failed: /proc is the fallback for the socket set, and limits are unknown.
+      reads.tcp ??= await timed(() => this.sources.procTcp());
+      reads.tcp6 ??= await timed(() => this.sources.procTcp6());
+    }
+    if (ss.result) {
+      const records = internRecords(ss.result.records, this.ssIdentity);
+      ss = { ...ss, result: { ...ss.result, records } };
+      // An unchanged socket set keeps the same map: long-lived objects that are replaced
+      // by equal copies every run end up as old-generation garbage.
+      if (!(this.ssIdentity?.size === records.length && records.every((r) => this.ssIdentity!.get(r.inode) === r))) {
+        this.ssIdentity = new Map(records.map((r) => [r.inode, r]));
+      }
+    } else {
+      this.ssIdentity = undefined;
+    }
+    reads.ss = ss;
+  }
+
+  private assemble(
+    nowMs: number,
+    reads: ListenerReads,
+    netstat: Timed<ParseResult<KernelCounter>>,
+    sysctls: Timed<SysctlReadResult>,
+  ): NamespaceSample {
+    const { ss, tcp, tcp6, syn, synthesized } = reads;
     const outcomes: Partial<Record<SourceName, SourceOutcome>> = {
       ...(ss ? { ss } : {}),
       ...(tcp && !synthesized.ipv4 ? { proc_net_tcp: tcp } : {}),
@@ -193,23 +235,7 @@ export class NamespaceSampler {
       outcomes.syn_recv = syn;
       this.synRecv = { at: nowMs, ...(syn.result ? { endpoints: syn.result.records } : {}) };
     }
-
-    let listeners = quietListeners;
-    if (!listeners) {
-      for (const r of ss?.result?.records ?? []) if (r.device !== undefined) this.knownDevices.set(r.inode, r.device);
-      const proc = [...(tcp?.result?.records ?? []), ...(tcp6?.result?.records ?? [])];
-      const joined = ss ? joinListeners(ss.result, proc, this.knownDevices) : withIdentity(proc, this.ssIdentity!);
-      this.lastJoined = joined;
-      for (const family of ['ipv4', 'ipv6'] as const) {
-        this.joinedCount[family] = 0;
-        this.joinedAllEmpty[family] = true;
-      }
-      for (const r of joined) {
-        this.joinedCount[r.family]++;
-        if (r.depth > 0) this.joinedAllEmpty[r.family] = false;
-      }
-      listeners = this.buildListeners(joined, performance.now());
-    }
+    const listeners = reads.quiet ?? this.join(reads);
     const listenerCounts = { ipv4: 0, ipv6: 0 };
     for (const l of listeners) listenerCounts[l.family]++;
     return {
@@ -224,6 +250,22 @@ export class NamespaceSampler {
       sysctls: { ...(sysctls.result?.values ?? {}) },
       outcomes,
     };
+  }
+
+  private join({ ss, tcp, tcp6 }: ListenerReads): readonly ListenerSample[] {
+    for (const r of ss?.result?.records ?? []) if (r.device !== undefined) this.knownDevices.set(r.inode, r.device);
+    const proc = [...(tcp?.result?.records ?? []), ...(tcp6?.result?.records ?? [])];
+    const joined = ss ? joinListeners(ss.result, proc, this.knownDevices) : withIdentity(proc, this.ssIdentity!);
+    this.lastJoined = joined;
+    for (const family of ['ipv4', 'ipv6'] as const) {
+      this.joinedCount[family] = 0;
+      this.joinedAllEmpty[family] = true;
+    }
+    for (const r of joined) {
+      this.joinedCount[r.family]++;
+      if (r.depth > 0) this.joinedAllEmpty[r.family] = false;
+    }
+    return this.buildListeners(joined, performance.now());
   }
 
   /**
