@@ -7,9 +7,10 @@
  * Prints one markdown table of medians and ratios. Needs root.
  */
 import { type ChildProcess, execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createNetns, hostNamespace, type Netns, PYTHON, QUEUE_HELPER } from '../test/support/netns.js';
+import { cpuSeconds } from './lib.js';
+import { median } from './stats.js';
 
 const quick = process.argv.includes('--quick');
 const NAMESPACES = quick ? 10 : 100;
@@ -18,18 +19,6 @@ const ROUNDS = quick ? 2 : 3;
 const WINDOW_MS = quick ? 5_000 : 20_000;
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const log = (m: string) => process.stderr.write(`[bench:namespaces] ${m}\n`);
-
-/** CPU seconds of a process and its reaped children (the ss runs). */
-function cpuSeconds(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  const ticks = [11, 12, 13, 14].reduce((s, i) => s + Number(f[i]), 0);
-  return ticks / 100;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-}
 
 async function measure(procs: Record<string, ChildProcess>): Promise<Record<string, number>> {
   const before = Object.fromEntries(Object.entries(procs).map(([k, p]) => [k, cpuSeconds(p.pid!)]));
