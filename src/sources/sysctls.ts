@@ -49,7 +49,7 @@ export async function readSysctlsVia(enter: readonly string[], procfs: string, t
   return { values, rejected, failed };
 }
 
-export type SysctlFiles = Readonly<Record<SysctlName, ProcFile>>;
+type SysctlFiles = Readonly<Record<SysctlName, ProcFile>>;
 
 /** The exporter's own namespace's sysctl files under procfs, kept open (see ProcFile). */
 export function sysctlFiles(procfs: string): SysctlFiles {
