@@ -327,10 +327,14 @@ export class NamespaceSampler {
     }
     this.anyFull = anyFull;
     if (updated.size > 0) {
+      // The published socket is usually this very object (no owner name added after the
+      // sample), and then the update already is its copy: one object per change, which
+      // the /metrics renderer's per-socket cache sees again at the next quiet sample.
       this.built = Object.freeze(
         this.built.map((l) => {
           const u = updated.get(l.inode);
-          return u ? sampleWith(l, { depth: u.depth, peak: u.peak, fullSeconds: u.fullSeconds }) : l;
+          if (!u) return l;
+          return current.get(l.inode) === l ? u : sampleWith(l, { depth: u.depth, peak: u.peak, fullSeconds: u.fullSeconds });
         }),
       );
       for (const u of updated.values()) if (u.depth > 0) this.joinedAllEmpty[u.family] = false;

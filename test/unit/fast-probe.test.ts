@@ -54,6 +54,19 @@ describe('fast probe', () => {
     expect(sampler.latest()!.samplesTotal).toBe(1); // probes are not samples
   });
 
+  it('keeps the socket object a probe published when the next sample finds it unchanged', async () => {
+    const { state, sampler } = scripted();
+    await sampler.sampleOnce();
+    sampler.probe(1);
+    state.opens = 103;
+    state.depth = 3; // queued, not full (limit 4)
+    expect(sampler.probe(2)).toBe(true);
+    const published = sampler.latest()!.namespaces[0]!.listeners[0]!;
+    expect(published).toMatchObject({ depth: 3, peak: 3 });
+    // One object per change: the /metrics renderer caches its lines per socket object.
+    expect((await sampler.sampleOnce()).namespaces[0]!.listeners[0]).toBe(published);
+  });
+
   it('does not read a family that has no listeners', async () => {
     const { state, sampler } = scripted();
     await sampler.sampleOnce();
