@@ -8,7 +8,7 @@ import { parseMemo } from './parse-memo.js';
 import type { ParseResult } from './parse-result.js';
 import { runCommand } from './run-command.js';
 
-const SS_LISTENING_ARGS = ['-tnHe', 'state', 'listening'] as const;
+export const SS_LISTENING_ARGS = ['-tnHe', 'state', 'listening'] as const;
 
 export interface SocketEndpoint {
   readonly family: Family;

@@ -10,7 +10,7 @@ import { runCommand } from './run-command.js';
 import { canonicalIp } from '../net/ip-address.js';
 import { parseMemo } from './parse-memo.js';
 import type { ListenerRecord } from './listener-record.js';
-import { parseSsEndpoint, parseSsListeners, type SocketEndpoint } from './ss-listeners.js';
+import { parseSsEndpoint, parseSsListeners, type SocketEndpoint, SS_LISTENING_ARGS } from './ss-listeners.js';
 
 export function parseSsSynRecv(text: string): ParseResult<SocketEndpoint> {
   const records: SocketEndpoint[] = [];
@@ -30,7 +30,7 @@ export function parseSsSynRecv(text: string): ParseResult<SocketEndpoint> {
   return { records, rejected };
 }
 
-const SS_LISTENING_AND_SYN_RECV_ARGS = ['-tnHe', 'state', 'listening', 'state', 'syn-recv'] as const;
+const SS_LISTENING_AND_SYN_RECV_ARGS = [...SS_LISTENING_ARGS, 'state', 'syn-recv'] as const;
 
 export interface SsListenersAndSynRecv {
   readonly listeners: ParseResult<ListenerRecord>;
