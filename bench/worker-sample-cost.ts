@@ -63,9 +63,7 @@ async function measure(c: MeasureCommand): Promise<MeasureResult> {
     await alternately(
       r,
       async () => {
-        const t0 = performance.now();
-        await sampler.sampleOnce();
-        sample.push(performance.now() - t0);
+        sample.push(await time(() => sampler.sampleOnce()));
       },
       async () => {
         floorMs.push(await time(floor));

@@ -257,7 +257,6 @@ export class Sampler {
   }
 }
 
-
 function namespaceSnapshot(
   labels: Readonly<Record<string, string>>,
   r: NamespaceSample,
