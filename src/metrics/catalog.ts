@@ -53,6 +53,12 @@ export const METRICS = {
     LISTENER_LABELS,
     'Seconds this listening socket was observed full (length > limit, the kernel\'s own test), estimated from samples.',
   ),
+  listenerDrops: spec(
+    'listenq_listener_drops_total',
+    'counter',
+    LISTENER_LABELS,
+    'Connection requests dropped at this listening socket since it was created (the kernel\'s per-socket sk_drops): accept-queue overflows and SYN-queue drops. SO_REUSEPORT members count apart; when a new socket takes the slot the series restarts from its value (a counter reset).',
+  ),
   synQueueLength: spec(
     'listenq_syn_queue_length',
     'gauge',

@@ -17,6 +17,7 @@ export const LISTENER_FAMILIES = [
   'acceptQueueLimit',
   'acceptQueuePeakLength',
   'acceptQueueFullSeconds',
+  'listenerDrops',
   'synQueueLength',
 ] as const satisfies readonly MetricKey[];
 
@@ -30,6 +31,8 @@ function value(l: ListenerSample, family: (typeof LISTENER_FAMILIES)[number]): n
       return l.peak;
     case 'acceptQueueFullSeconds':
       return l.fullSeconds;
+    case 'listenerDrops':
+      return l.drops;
     case 'synQueueLength':
       return l.synRecv;
   }

@@ -17,6 +17,8 @@ export interface ListenerSample {
   readonly limit?: number;
   readonly peak: number;
   readonly fullSeconds: number;
+  /** Drops at this socket since it was created (sk_drops); only sock_diag and `ss -m` give it. */
+  readonly drops?: number;
   readonly synRecv?: number;
   /** Owning process's name, with --collector.process-names. */
   readonly process?: string;
