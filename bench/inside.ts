@@ -457,12 +457,7 @@ class Bench {
       // Per second at the defaults: one sample, the probes in between, and the share of the
       // ss run that also reads SYN_RECV (plus ss runs of their own if ss is due more often).
       const probes = Math.max(0, DEFAULTS.sampleIntervalMs / DEFAULTS.fastIntervalMs - 1);
-      const ssAlone = DEFAULTS.ssIntervalMs < DEFAULTS.synQueueIntervalMs;
-      const perSecond =
-        median(a.r.sample) +
-        probes * src.probeIdle! +
-        (median(a.r.syn) * 1000) / DEFAULTS.synQueueIntervalMs +
-        (ssAlone ? (src.ss! * 1000) / DEFAULTS.ssIntervalMs : 0);
+      const perSecond = median(a.r.sample) + probes * src.probeIdle! + (median(a.r.syn) * 1000) / DEFAULTS.synQueueIntervalMs;
       this.table.set('1i', {
         what:
           `fast probe between samples (every ${fmtEvery(DEFAULTS.fastIntervalMs)}), ${fmtInt(this.P.nMid)} listeners, ${fmtInt(m1)} conns: ` +
@@ -470,9 +465,8 @@ class Bench {
         ours: `${fmtMs(src.probeIdle!)} / ${fmtMs(src.probeRead!)}`, ref: `sample ${fmtMs(median(a.r.sample))}`,
         ratio: fmtX(src.probeRead! / median(a.r.sample)), target: 'info', verdict: 'info',
         note:
-          `default cost per second if idle: sample + ${probes} idle probes + ss with SYN_RECV/${DEFAULTS.synQueueIntervalMs / 1000}` +
-          (ssAlone ? ` + ss/${DEFAULTS.ssIntervalMs / 1000}` : '') +
-          ` = ${fmtMs(perSecond)} (process starts counted in the exporter only)`,
+          `default cost per second if idle: sample + ${probes} idle probes + SYN_RECV/${DEFAULTS.synQueueIntervalMs / 1000}` +
+          ` = ${fmtMs(perSecond)}`,
       });
       this.table.set('4c', {
         what: `rendering the /metrics body for a new snapshot, ${fmtInt(this.P.nMid)} listeners (in-process; once per snapshot)`,

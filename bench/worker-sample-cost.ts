@@ -11,7 +11,7 @@
  */
 import { createInterface } from 'node:readline';
 import { runCommand } from '../src/sources/run-command.js';
-import { kernelSources } from '../src/sampler/sources.js';
+import { kernelSources } from '../src/sources/kernel-sources.js';
 import { wire } from '../test/support/in-process.js';
 import { alternately, median } from './stats.js';
 

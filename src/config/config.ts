@@ -8,8 +8,8 @@ export interface Config {
   readonly fastIntervalMs: number;
   readonly peakWindowMs: number;
   readonly sourceTimeoutMs: number;
+  readonly sockDiag: boolean;
   readonly ssPath: string;
-  readonly ssIntervalMs: number;
   readonly synQueueEnabled: boolean;
   readonly synQueueIntervalMs: number;
   readonly maxListeners: number;

@@ -53,13 +53,13 @@ export const FLAGS = [
     name: 'sample.interval',
     kind: { type: 'duration', minMs: 50, maxMs: HOUR_MS },
     default: '1s',
-    help: 'How often the kernel is sampled (ss, /proc/net/tcp{,6}, /proc/net/netstat, sysctls).',
+    help: 'How often the kernel is sampled: every listening socket (sock_diag, or ss or /proc/net/tcp{,6} where it is unavailable), /proc/net/netstat and the sysctls.',
   },
   {
     name: 'sample.fast-interval',
     kind: { type: 'duration', minMs: 0, maxMs: HOUR_MS },
     default: '200ms',
-    help: 'Period of the cheap probe between samples that catches short bursts in peaks and full time; it reads /proc/net/snmp and re-reads the listener tables only when a connection arrived. A queue full for longer than this is always seen. 0s turns it off.',
+    help: 'Period of the cheap probe between samples that catches short bursts in peaks and full time; it reads /proc/net/snmp and asks for the listeners\' lengths again only when a connection arrived. A queue full for longer than this is always seen. 0s turns it off.',
   },
   {
     name: 'peak.window',
@@ -71,19 +71,19 @@ export const FLAGS = [
     name: 'source.timeout',
     kind: { type: 'duration', minMs: 10, maxMs: 5 * 60_000 },
     default: '2s',
-    help: 'Time limit for one run of any source (an ss process is killed when it passes it).',
+    help: 'Time limit for one run of any source (a sock_diag dump gives up, an ss process is killed when it passes it).',
+  },
+  {
+    name: 'source.sock-diag',
+    kind: { type: 'boolean' },
+    default: 'true',
+    help: 'Ask the kernel for the listening sockets in-process through sock_diag netlink (exact length, limit, device and drops, no process start). Off, or where netlink is refused: ss at every sample, and /proc/net/tcp{,6} when ss fails.',
   },
   {
     name: 'ss.path',
     kind: { type: 'path' },
     default: 'ss',
-    help: 'The ss binary (iproute2); a bare name is looked up on PATH.',
-  },
-  {
-    name: 'ss.interval',
-    kind: { type: 'duration', minMs: 0, maxMs: HOUR_MS },
-    default: '30s',
-    help: 'How often ss runs for limits and devices; in between, lengths come from /proc/net/tcp{,6} (far cheaper than starting a process) and ss runs at once when a new socket appears or /proc fails. 0s runs ss at every sample.',
+    help: 'The ss binary (iproute2), the fallback where sock_diag cannot be asked in-process; a bare name is looked up on PATH.',
   },
   {
     name: 'collector.syn-queue',
@@ -101,7 +101,7 @@ export const FLAGS = [
     name: 'namespaces',
     kind: { type: 'enum', values: ['self', 'all'] },
     default: 'self',
-    help: 'self: the network namespace the exporter runs in. all: every network namespace on the host (one DaemonSet for all pods), found through /proc/<pid>/ns/net, labelled netns, pod_uid and container_id; needs hostPID, CAP_SYS_PTRACE to see other processes, and CAP_SYS_ADMIN for the limit (ss via nsenter).',
+    help: 'self: the network namespace the exporter runs in. all: every network namespace on the host (one DaemonSet for all pods), found through /proc/<pid>/ns/net, labelled netns, pod_uid and container_id; needs hostPID, CAP_SYS_PTRACE to see other processes, and CAP_SYS_ADMIN to enter each namespace for sock_diag (limits and drops; without it lengths come from /proc/<pid>/net/tcp{,6}).',
   },
   {
     name: 'collector.process-names',

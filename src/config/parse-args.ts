@@ -110,7 +110,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Pars
     peakWindowMs: v('peak.window'),
     sourceTimeoutMs: v('source.timeout'),
     ssPath: v('ss.path'),
-    ssIntervalMs: v('ss.interval'),
+    sockDiag: v('source.sock-diag'),
     synQueueEnabled: v('collector.syn-queue'),
     synQueueIntervalMs: v('collector.syn-queue.interval'),
     maxListeners: v('max-listeners'),

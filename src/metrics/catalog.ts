@@ -3,6 +3,8 @@
  * the collectors, the README metric table and the alert-rule drift tests all read this.
  */
 
+import type { ListenerValueField } from '../listener/fields.js';
+
 type MetricType = 'gauge' | 'counter';
 
 export interface MetricSpec {
@@ -10,6 +12,11 @@ export interface MetricSpec {
   readonly type: MetricType;
   readonly help: string;
   readonly labels: readonly string[];
+}
+
+/** A per-socket family: one series per listening socket, valued by one listener field. */
+interface ListenerMetricSpec<F extends ListenerValueField> extends MetricSpec {
+  readonly field: F;
 }
 
 /**
@@ -28,41 +35,45 @@ function spec(name: string, type: MetricType, labels: readonly string[], help: s
   return { name, type, help, labels };
 }
 
+function perListener<F extends ListenerValueField>(field: F, name: string, type: MetricType, help: string): ListenerMetricSpec<F> {
+  return { name, type, help, labels: LISTENER_LABELS, field };
+}
+
 export const METRICS = {
-  acceptQueueLength: spec(
+  acceptQueueLength: perListener(
+    'depth',
     'listenq_accept_queue_length',
     'gauge',
-    LISTENER_LABELS,
     'Connections completed by the kernel and waiting for accept() on this listening socket, at the last sample (Recv-Q of a listener).',
   ),
-  acceptQueueLimit: spec(
+  acceptQueueLimit: perListener(
+    'limit',
     'listenq_accept_queue_limit',
     'gauge',
-    LISTENER_LABELS,
     'Effective accept-queue limit of this listening socket: min(listen() backlog, net.core.somaxconn) at listen() time (Send-Q of a listener). Absent when ss is unavailable. The kernel lets the queue reach limit+1.',
   ),
-  acceptQueuePeakLength: spec(
+  acceptQueuePeakLength: perListener(
+    'peak',
     'listenq_accept_queue_peak_length',
     'gauge',
-    LISTENER_LABELS,
     'Largest accept-queue length seen by the sampler in the last --peak.window.',
   ),
-  acceptQueueFullSeconds: spec(
+  acceptQueueFullSeconds: perListener(
+    'fullSeconds',
     'listenq_accept_queue_full_seconds_total',
     'counter',
-    LISTENER_LABELS,
     'Seconds this listening socket was observed full (length > limit, the kernel\'s own test), estimated from samples.',
   ),
-  listenerDrops: spec(
+  listenerDrops: perListener(
+    'drops',
     'listenq_listener_drops_total',
     'counter',
-    LISTENER_LABELS,
     'Connection requests dropped at this listening socket since it was created (the kernel\'s per-socket sk_drops): accept-queue overflows and SYN-queue drops. SO_REUSEPORT members count apart; when a new socket takes the slot the series restarts from its value (a counter reset).',
   ),
-  synQueueLength: spec(
+  synQueueLength: perListener(
+    'synRecv',
     'listenq_syn_queue_length',
     'gauge',
-    LISTENER_LABELS,
     'Half-open connections (SYN_RECV) for this listener\'s address and port; for an SO_REUSEPORT group the total is reported on its lowest slot.',
   ),
   listeners: spec(
@@ -212,3 +223,25 @@ export const METRICS = {
 } as const satisfies Record<string, MetricSpec>;
 
 export type MetricKey = keyof typeof METRICS;
+
+type Catalog = typeof METRICS;
+type ListenerMetricKey = { [K in MetricKey]: Catalog[K] extends { field: ListenerValueField } ? K : never }[MetricKey];
+type ExposedField = Catalog[ListenerMetricKey]['field'];
+/** Compiles only when every value field of a listener has a family (see listener/fields.ts). */
+type EveryValueExposed<T> = [Exclude<ListenerValueField, ExposedField>] extends [never] ? T : never;
+
+/** The per-socket families, in catalog order (the order they are printed). */
+export const LISTENER_FAMILIES: EveryValueExposed<readonly ListenerMetricKey[]> = (Object.keys(METRICS) as MetricKey[]).filter(
+  (k): k is ListenerMetricKey => 'field' in METRICS[k],
+);
+
+/** The value a per-socket family shows for one socket; undefined where its source gave none. */
+export function listenerValue(key: ListenerMetricKey, l: { readonly [F in ListenerValueField]?: number }): number | undefined {
+  return l[METRICS[key].field];
+}
+
+/**
+ * Exposition formats served on /metrics. OpenMetrics names a counter family without its
+ * _total suffix.
+ */
+export type ExpositionFormat = 'prometheus' | 'openmetrics';

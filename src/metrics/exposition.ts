@@ -10,7 +10,8 @@ import type { Registry, RegistryContentType } from 'prom-client';
 import type { Snapshot } from '../sampler/snapshot.js';
 import type { MetricKey } from './catalog.js';
 import { ListenerBlock } from './listener-block.js';
-import { buildRegistry, type ExpositionFormat, snapshotPoints, type StaticInfo } from './registry.js';
+import type { ExpositionFormat } from './catalog.js';
+import { buildRegistry, snapshotPoints, type StaticInfo } from './registry.js';
 import type { Point } from './snapshot-metrics.js';
 
 interface RenderedBody {

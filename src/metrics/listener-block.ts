@@ -7,36 +7,9 @@
  * whole block once per distinct list of sockets. The text is what prom-client would print
  * for the same points; a unit test holds the two side by side.
  */
-import type { ListenerSample, NamespaceSnapshot } from '../sampler/snapshot.js';
-import { METRICS, type MetricKey } from './catalog.js';
-import type { ExpositionFormat } from './registry.js';
-
-/** The per-socket families, in the order they are printed. */
-export const LISTENER_FAMILIES = [
-  'acceptQueueLength',
-  'acceptQueueLimit',
-  'acceptQueuePeakLength',
-  'acceptQueueFullSeconds',
-  'listenerDrops',
-  'synQueueLength',
-] as const satisfies readonly MetricKey[];
-
-function value(l: ListenerSample, family: (typeof LISTENER_FAMILIES)[number]): number | undefined {
-  switch (family) {
-    case 'acceptQueueLength':
-      return l.depth;
-    case 'acceptQueueLimit':
-      return l.limit;
-    case 'acceptQueuePeakLength':
-      return l.peak;
-    case 'acceptQueueFullSeconds':
-      return l.fullSeconds;
-    case 'listenerDrops':
-      return l.drops;
-    case 'synQueueLength':
-      return l.synRecv;
-  }
-}
+import { LABEL_FIELDS, type ListenerSample } from '../listener/fields.js';
+import type { NamespaceSnapshot } from '../sampler/snapshot.js';
+import { type ExpositionFormat, LISTENER_FAMILIES, listenerValue, METRICS, type MetricKey } from './catalog.js';
 
 /** HELP text escaping: backslash and newline. */
 function escapeHelp(v: string): string {
@@ -48,11 +21,13 @@ function escapeLabelValue(v: string): string {
   return escapeHelp(v).replace(/"/g, '\\"');
 }
 
-/** Same label order as the collectors had: the socket's own labels, then the namespace's. */
+/** The socket's own labels in declared order (listener/fields.ts), then the namespace's. */
 function labelText(l: ListenerSample, ns: Readonly<Record<string, string>>): string {
-  const parts = [`family="${l.family}"`, `address="${escapeLabelValue(l.address)}"`, `port="${l.port}"`, `slot="${l.slot}"`];
-  if (l.device !== undefined) parts.push(`device="${escapeLabelValue(l.device)}"`);
-  if (l.process !== undefined) parts.push(`process="${escapeLabelValue(l.process)}"`);
+  const parts: string[] = [];
+  for (const k of LABEL_FIELDS) {
+    const v = l[k];
+    if (v !== undefined) parts.push(`${k}="${escapeLabelValue(String(v))}"`);
+  }
   for (const [k, v] of Object.entries(ns)) parts.push(`${k}="${escapeLabelValue(v)}"`);
   return `{${parts.join(',')}}`;
 }
@@ -91,7 +66,7 @@ export class ListenerBlock {
         mine = {
           ns,
           lines: LISTENER_FAMILIES.map((f) => {
-            const v = value(l, f);
+            const v = listenerValue(f, l);
             return v === undefined ? '' : `${METRICS[f].name}${labels} ${v}`;
           }),
         };

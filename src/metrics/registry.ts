@@ -7,11 +7,8 @@ import { collectDefaultMetrics, Registry, type RegistryContentType } from 'prom-
 import type { NamespaceSnapshot, Snapshot, TcpExtField } from '../sampler/snapshot.js';
 import type { SysctlName } from '../sources/sysctls.js';
 import type { HostInfo } from '../sources/host-info.js';
-import { METRICS, type MetricKey } from './catalog.js';
-import { LISTENER_FAMILIES } from './listener-block.js';
+import { type ExpositionFormat, LISTENER_FAMILIES, METRICS, type MetricKey } from './catalog.js';
 import { type Point, snapshotMetric } from './snapshot-metrics.js';
-
-export type ExpositionFormat = 'prometheus' | 'openmetrics';
 
 export interface StaticInfo {
   readonly version: string;

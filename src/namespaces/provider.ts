@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { NamespaceProvider, SampledNamespace } from '../sampler/sampler.js';
-import { kernelSources } from '../sampler/sources.js';
+import { kernelSources } from '../sources/kernel-sources.js';
 import type { CgroupIdentity } from './cgroup.js';
 import { discoverNamespaces, type NetnsTarget } from './discovery.js';
 

@@ -4,7 +4,7 @@ import type { Config } from '../config/config.js';
 import { allNamespaces } from '../namespaces/provider.js';
 import { SocketOwners } from '../namespaces/socket-owners.js';
 import { Sampler, singleNamespace } from './sampler.js';
-import { kernelSources } from './sources.js';
+import { kernelSources } from '../sources/kernel-sources.js';
 
 export function samplerFromConfig(cfg: Config, log: Logger): Sampler {
   const provider = cfg.namespaces === 'all' ? allNamespaces(cfg, log) : singleNamespace(kernelSources(cfg));
@@ -12,7 +12,6 @@ export function samplerFromConfig(cfg: Config, log: Logger): Sampler {
     provider,
     {
       intervalMs: cfg.sampleIntervalMs,
-      ssIntervalMs: cfg.ssIntervalMs,
       fastIntervalMs: cfg.fastIntervalMs,
       peakWindowMs: cfg.peakWindowMs,
       synQueueEnabled: cfg.synQueueEnabled,

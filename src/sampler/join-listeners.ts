@@ -6,7 +6,8 @@
  * it could not parse, /proc adds the sockets ss did not give. A device learned from ss is
  * remembered per inode so a socket keeps its labels while ss is down.
  */
-import { type ListenerRecord, recordWith } from '../sources/listener-record.js';
+import type { ListenerRecord } from '../listener/fields.js';
+import { recordWith } from '../listener/build.js';
 import type { ParseResult } from '../sources/parse-result.js';
 
 export function joinListeners(

@@ -20,10 +20,6 @@ interface PeakObservation {
 
 export class PeakTracker {
   private readonly sockets = new Map<number, SocketState>();
-  /** Sockets whose window holds a length above 0: the only ones a quiet sample must look at. */
-  private readonly busy = new Set<number>();
-  /** When every socket was last seen with an empty queue at once (see observeAllEmpty). */
-  private allEmptyAtMs = -Infinity;
 
   /**
    * @param windowMs how long a depth counts towards the peak
@@ -47,9 +43,8 @@ export class PeakTracker {
     // full at both ends counts whole, one that changes state counts half (the change is
     // as likely early as late), so a burst is credited its length on average whatever the
     // probe period, rather than rounded up to whole gaps.
-    const emptySince = this.allEmptyAtMs > s.lastObservedMs;
-    const wasFull = !emptySince && s.wasFull;
-    const gapSeconds = Math.min(Math.max(nowMs - (emptySince ? this.allEmptyAtMs : s.lastObservedMs), 0), this.maxGapMs) / 1000;
+    const wasFull = s.wasFull;
+    const gapSeconds = Math.min(Math.max(nowMs - s.lastObservedMs, 0), this.maxGapMs) / 1000;
     if (full && wasFull) s.fullSeconds += gapSeconds;
     else if (full !== wasFull) s.fullSeconds += gapSeconds / 2;
     s.wasFull = full;
@@ -67,24 +62,8 @@ export class PeakTracker {
       s.times.splice(0, drop);
       s.depths.splice(0, drop);
     }
-    const peak = s.depths[0]!;
-    if (peak > 0) this.busy.add(inode);
-    else this.busy.delete(inode);
+    const peak = s.depths[0] ?? depth;
     return { peak, fullSeconds: s.fullSeconds };
-  }
-
-  /**
-   * Records that every socket was seen with an empty queue at nowMs, in O(1): a socket
-   * whose window holds only zeros keeps a peak of 0, and its next full observation is
-   * credited from here. Sockets in `busyInodes()` still need observe() for their peaks.
-   */
-  observeAllEmpty(nowMs: number): void {
-    this.allEmptyAtMs = nowMs;
-  }
-
-  /** Sockets whose peak is above 0 at their last observation. */
-  busyInodes(): ReadonlySet<number> {
-    return this.busy;
   }
 
   /** Forgets sockets that are gone, so their state cannot leak. */
@@ -92,7 +71,6 @@ export class PeakTracker {
     for (const inode of this.sockets.keys()) {
       if (present.has(inode)) continue;
       this.sockets.delete(inode);
-      this.busy.delete(inode);
     }
   }
 }

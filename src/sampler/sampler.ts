@@ -6,29 +6,25 @@
  *
  * Between full samples a fast probe catches bursts shorter than the interval: it reads
  * /proc/net/snmp's PassiveOpens (one small read) and only when that moved, or a queue was
- * full at the last look, re-reads the listener tables (early-stop reads) to update peaks
- * and full time. An accept queue can only grow when a handshake completes, and every
+ * full at the last look, asks for the listeners' lengths again (a sock_diag dump, or the
+ * /proc tables where sock_diag is not available) to update peaks and full time. An accept queue can only grow when a handshake completes, and every
  * completed handshake increments PassiveOpens, so skipping on an unchanged counter loses
  * no growth. A probe that changed a peak, length or full time publishes a snapshot.
  */
 import type { Logger } from 'pino';
 import type { SocketOwners } from '../namespaces/socket-owners.js';
-import { NamespaceSampler, type NamespaceSample, type SourceOutcome } from './namespace-sampler.js';
-import type { ListenerSample, NamespaceSnapshot, Snapshot, SourceName, SourceStatus } from './snapshot.js';
+import { type NamespaceOptions, NamespaceSampler, type NamespaceSample } from './namespace-sampler.js';
+import type { SourceOutcome } from './outcome.js';
+import type { ListenerSample } from '../listener/fields.js';
+import type { NamespaceSnapshot, Snapshot, SourceName, SourceStatus } from './snapshot.js';
 import { SOURCES } from './snapshot.js';
-import { sampleWith } from './listener-sample.js';
+import { sampleWith } from '../listener/build.js';
 import { SourceHealth } from './source-health.js';
-import type { KernelSources } from './sources.js';
+import type { KernelSources } from '../sources/kernel-sources.js';
 
-export interface SamplerOptions {
-  readonly intervalMs: number;
-  /** How often ss runs when nothing else calls for it; 0 runs it at every sample. */
-  readonly ssIntervalMs: number;
-  /** Period of the cheap /proc probe between full samples; 0 turns it off. */
+export interface SamplerOptions extends NamespaceOptions {
+  /** Period of the cheap probe between full samples; 0 turns it off. */
   readonly fastIntervalMs: number;
-  readonly peakWindowMs: number;
-  readonly synQueueEnabled: boolean;
-  readonly synQueueIntervalMs: number;
   /** Cardinality guard: most sockets published per snapshot, over all namespaces. */
   readonly maxListeners: number;
 }
@@ -49,7 +45,8 @@ export function singleNamespace(sources: KernelSources): NamespaceProvider {
   return () => only;
 }
 
-// Namespaces are sampled a few at a time: each sample starts ss processes.
+// Namespaces are sampled a few at a time: where sock_diag cannot be asked, each sample
+// starts an ss process.
 const NAMESPACE_CONCURRENCY = 4;
 const CAP_WARNING_EVERY_MS = 5 * 60_000;
 

@@ -8,15 +8,20 @@ export class SlotAllocator {
   private readonly usedByGroup = new Map<string, Set<number>>();
   private readonly groupByInode = new Map<number, string>();
 
-  /** Assigns slots for the sockets present now and forgets the ones that are gone. */
+  /**
+   * Assigns slots for the sockets present now and forgets the ones that are gone. A socket
+   * whose group changed (its device became known, or SO_BINDTODEVICE was set after
+   * listen()) gives up its slot and gets one in its new group, so no two sockets ever
+   * share a group and slot, whatever order the information arrives in.
+   */
   update(sockets: ReadonlyArray<{ inode: number; group: string }>): ReadonlyMap<number, number> {
-    const present = new Set(sockets.map((s) => s.inode));
+    const groupNow = new Map(sockets.map((s) => [s.inode, s.group]));
     for (const [inode, slot] of this.slotByInode) {
-      if (present.has(inode)) continue;
-      const group = this.groupByInode.get(inode)!;
-      const used = this.usedByGroup.get(group)!;
-      used.delete(slot);
-      if (used.size === 0) this.usedByGroup.delete(group);
+      if (groupNow.get(inode) === this.groupByInode.get(inode)) continue;
+      const group = this.groupByInode.get(inode);
+      const used = group === undefined ? undefined : this.usedByGroup.get(group);
+      used?.delete(slot);
+      if (group !== undefined && used?.size === 0) this.usedByGroup.delete(group);
       this.slotByInode.delete(inode);
       this.groupByInode.delete(inode);
     }

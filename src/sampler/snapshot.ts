@@ -1,28 +1,10 @@
 /** What one sample publishes. Snapshots are frozen: collectors only read them. */
 import type { Family } from '../net/ip-address.js';
+import type { ListenerSample } from '../listener/fields.js';
 import type { SysctlValues } from '../sources/sysctls.js';
 
-export const SOURCES = ['ss', 'proc_net_tcp', 'proc_net_tcp6', 'netstat', 'sysctl', 'syn_recv'] as const;
+export const SOURCES = ['sock_diag', 'ss', 'proc_net_tcp', 'proc_net_tcp6', 'netstat', 'sysctl', 'syn_recv'] as const;
 export type SourceName = (typeof SOURCES)[number];
-
-export interface ListenerSample {
-  readonly family: Family;
-  readonly address: string;
-  readonly port: number;
-  readonly device?: string;
-  /** Position within the sockets sharing family/address/port/device; stable while it lives. */
-  readonly slot: number;
-  readonly inode: number;
-  readonly depth: number;
-  readonly limit?: number;
-  readonly peak: number;
-  readonly fullSeconds: number;
-  /** Drops at this socket since it was created (sk_drops); only sock_diag and `ss -m` give it. */
-  readonly drops?: number;
-  readonly synRecv?: number;
-  /** Owning process's name, with --collector.process-names. */
-  readonly process?: string;
-}
 
 export interface SourceStatus {
   readonly up: boolean;

@@ -3,15 +3,11 @@
  * logging that says when a source breaks or recovers without a line per sample.
  */
 import type { Logger } from 'pino';
+import type { SourceOutcome } from './outcome.js';
 import type { SourceName, SourceStatus } from './snapshot.js';
 
 const REPEAT_LOG_MS = 5 * 60_000;
 
-interface Outcome {
-  readonly result?: { readonly rejected: number };
-  readonly error?: Error;
-  readonly seconds: number;
-}
 
 interface State {
   up: boolean;
@@ -26,7 +22,7 @@ export class SourceHealth {
 
   constructor(private readonly log: Logger) {}
 
-  record(name: SourceName, outcome: Outcome): void {
+  record(name: SourceName, outcome: SourceOutcome): void {
     let s = this.states.get(name);
     const first = !s;
     if (!s) {

@@ -6,7 +6,7 @@
  */
 import type { Family } from '../net/ip-address.js';
 import type { SocketEndpoint } from '../sources/ss-listeners.js';
-import type { ListenerSample } from './snapshot.js';
+import type { ListenerSample } from '../listener/fields.js';
 
 type Target = Pick<ListenerSample, 'family' | 'address' | 'port' | 'device' | 'slot' | 'inode'>;
 

@@ -6,7 +6,7 @@ import Fastify, { LogController } from 'fastify';
 import type { RequestListener } from 'node:http';
 import type { Logger } from 'pino';
 import type { Exposition } from '../metrics/exposition.js';
-import type { ExpositionFormat } from '../metrics/registry.js';
+import type { ExpositionFormat } from '../metrics/catalog.js';
 import { landingPage } from './landing-page.js';
 import type { WebGuard } from './web-config/web-guard.js';
 

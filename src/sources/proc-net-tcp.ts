@@ -6,7 +6,9 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { decodeProcHexAddress, type Family, formatIp } from '../net/ip-address.js';
-import { type ListenerRecord, listenerRecord, parseCount } from './listener-record.js';
+import type { ListenerRecord } from '../listener/fields.js';
+import { listenerRecord } from '../listener/build.js';
+import { parseCount } from './parse-count.js';
 import { parseMemo } from './parse-memo.js';
 import type { ParseResult } from './parse-result.js';
 

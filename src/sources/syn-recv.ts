@@ -9,8 +9,8 @@ import type { ParseResult } from './parse-result.js';
 import { runCommand } from './run-command.js';
 import { canonicalIp } from '../net/ip-address.js';
 import { parseMemo } from './parse-memo.js';
-import type { ListenerRecord } from './listener-record.js';
-import { parseSsEndpoint, parseSsListeners, type SocketEndpoint, SS_LISTENING_ARGS } from './ss-listeners.js';
+import type { ListenerRecord } from '../listener/fields.js';
+import { parseSsEndpoint, parseSsListeners, requireNetlinkAnswer, type SocketEndpoint, SS_LISTENING_ARGS } from './ss-listeners.js';
 
 export function parseSsSynRecv(text: string): ParseResult<SocketEndpoint> {
   const records: SocketEndpoint[] = [];
@@ -48,5 +48,7 @@ export function parseSsListenersAndSynRecv(text: string): SsListenersAndSynRecv 
 /** @param command as for readSsListeners */
 export async function readSsListenersAndSynRecv(command: readonly string[], timeoutMs: number): Promise<SsListenersAndSynRecv> {
   const [file, ...prefix] = command;
-  return parseSsListenersAndSynRecv(await runCommand(file!, [...prefix, ...SS_LISTENING_AND_SYN_RECV_ARGS], { timeoutMs }));
+  const both = parseSsListenersAndSynRecv(await runCommand(file!, [...prefix, ...SS_LISTENING_AND_SYN_RECV_ARGS], { timeoutMs }));
+  requireNetlinkAnswer(both.listeners);
+  return both;
 }

@@ -1,6 +1,6 @@
 /** The namespace's sysctls that decide how listen queues behave. */
 import { join } from 'node:path';
-import { parseCount } from './listener-record.js';
+import { parseCount } from './parse-count.js';
 import type { ParseResult } from './parse-result.js';
 import { ProcFile } from './proc-file.js';
 import { runCommand } from './run-command.js';

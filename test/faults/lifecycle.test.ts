@@ -40,7 +40,7 @@ describe('shutdown', () => {
     // Every sample waits ~3 s on this ss, so a graceful stop has a sample to wait for.
     writeFileSync(slowSs, '#!/bin/sh\nexec sleep 3\n');
     chmodSync(slowSs, 0o755);
-    const exp = await startExporter(ns, [`--ss.path=${slowSs}`, '--ss.interval=0s', '--source.timeout=4s', '--sample.interval=50ms']);
+    const exp = await startExporter(ns, ['--no-source.sock-diag', `--ss.path=${slowSs}`, '--source.timeout=4s', '--sample.interval=50ms']);
     const exited = exitOf(exp.process.child);
     exp.process.child.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 200));

@@ -1,7 +1,9 @@
 /**
- * Faults a source can meet, caused for real: stand-in `ss` programs that hang, fail, flood
- * or print garbage, and a procfs tree whose files are missing, truncated or odd. Each time
- * the other sources keep flowing and the failure shows in listenq_source_up/errors.
+ * Faults the fallback sources can meet, caused for real: stand-in `ss` programs that hang,
+ * fail, flood or print garbage, and a procfs tree whose files are missing, truncated or
+ * odd. Each time the other sources keep flowing and the failure shows in
+ * listenq_source_up/errors. sock_diag is off here (--no-source.sock-diag), as where the
+ * kernel refuses netlink, so that ss and /proc are the listener sources.
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,7 +37,7 @@ function fakeProcfs(name: string): string {
 }
 
 async function sampleWith(args: string[]): Promise<Snapshot> {
-  const { sampler, app } = wire(['--source.timeout=500ms', '--no-collector.syn-queue', ...args]);
+  const { sampler, app } = wire(['--source.timeout=500ms', '--no-collector.syn-queue', '--no-source.sock-diag', ...args]);
   try {
     return await sampler.sampleOnce();
   } finally {
@@ -161,7 +163,7 @@ describe('a sample slower than the interval', () => {
     writeFileSync(log, '');
     // Each ss run takes 300 ms against a 50 ms interval.
     const slow = fakeSs('ss-slow', `echo start >> ${log}; sleep 0.3; echo end >> ${log}`);
-    const { sampler, app } = wire(['--sample.interval=50ms', '--ss.interval=0s', `--ss.path=${slow}`, '--no-collector.syn-queue']);
+    const { sampler, app } = wire(['--sample.interval=50ms', '--no-source.sock-diag', `--ss.path=${slow}`, '--no-collector.syn-queue']);
     sampler.start();
     await new Promise((r) => setTimeout(r, 1000));
     await sampler.stop();

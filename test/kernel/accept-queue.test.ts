@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseSsListeners } from '../../src/sources/ss-listeners.js';
 import { pick, type RunningExporter, type Sample, startExporter, valueOf } from '../support/exporter.js';
-import { connectClients, createNetns, listen, type Netns, tcpExtCounter, waitFor } from '../support/netns.js';
+import { connectClients, createNetns, listen, NO_NETLINK, type Netns, tcpExtCounter, waitFor } from '../support/netns.js';
 
 let ns: Netns;
 beforeEach(async () => {
@@ -48,9 +48,8 @@ describe('accept queue on a real kernel', () => {
   it('somaxconn=3 then listen(4) gives limit 3; listen() again changes it', async () => {
     await ns.sysctl('net.core.somaxconn', '3');
     const l = await listen(ns, { addr: '127.0.0.1', backlog: 4, relisten: 50 });
-    // A second listen() changes the limit of a socket ss already described: only the next
-    // periodic ss run can see it.
-    const exp = await startExporter(ns, ['--ss.interval=200ms']);
+    // A second listen() changes the limit of a socket already seen: the next sample shows it.
+    const exp = await startExporter(ns, []);
     const sel = { address: '127.0.0.1', port: String(l.port) };
     let m = await metricsWhere(exp, 'limit 3', (s) => valueOf(s, 'listenq_accept_queue_limit', sel) === 3);
     expect(valueOf(m, 'listenq_somaxconn')).toBe(3);
@@ -114,18 +113,45 @@ describe('accept queue on a real kernel', () => {
     }
   });
 
-  it('without ss on PATH, depth still flows from /proc and ss is reported down', async () => {
+  it('without ss on PATH, sock_diag still gives length, limit and drops', async () => {
     const l = await listen(ns, { addr: '127.0.0.1', backlog: 4 });
     const exp = await startExporter(ns, [], { ...process.env, PATH: '/nonexistent' });
     await connectClients(ns, '127.0.0.1', l.port, 3);
     const sel = { address: '127.0.0.1', port: String(l.port) };
+    const m = await metricsWhere(exp, 'depth 3', (s) => valueOf(s, 'listenq_accept_queue_length', sel) === 3);
+    expect(valueOf(m, 'listenq_accept_queue_limit', sel)).toBe(4);
+    expect(valueOf(m, 'listenq_listener_drops_total', sel)).toBe(0);
+    expect(valueOf(m, 'listenq_source_up', { source: 'sock_diag' })).toBe(1);
+    expect(pick(m, 'listenq_source_up', { source: 'ss' })).toEqual([]);
+  });
+
+  it('where netlink is refused (seccomp), sock_diag and ss are down and depth flows from /proc', async () => {
+    const l = await listen(ns, { addr: '127.0.0.1', backlog: 4 });
+    const exp = await startExporter(ns, [], process.env, (argv) => [NO_NETLINK, ...argv]);
+    await connectClients(ns, '127.0.0.1', l.port, 3);
+    const sel = { address: '127.0.0.1', port: String(l.port) };
     const m = await metricsWhere(exp, 'depth 3 from /proc', (s) => valueOf(s, 'listenq_accept_queue_length', sel) === 3);
+    expect(valueOf(m, 'listenq_source_up', { source: 'sock_diag' })).toBe(0);
+    // ss falls back to /proc on its own there, printing Send-Q 0: taken as a failure, not as limit 0.
     expect(valueOf(m, 'listenq_source_up', { source: 'ss' })).toBe(0);
     expect(valueOf(m, 'listenq_source_up', { source: 'proc_net_tcp' })).toBe(1);
     expect(valueOf(m, 'listenq_source_up', { source: 'netstat' })).toBe(1);
+    expect(pick(m, 'listenq_accept_queue_limit', sel)).toEqual([]);
+    expect(pick(m, 'listenq_listener_drops_total', sel)).toEqual([]);
+    expect(valueOf(m, 'listenq_somaxconn')).toBe(4096);
+  });
+
+  it('with sock_diag off and no ss on PATH, depth flows from /proc and ss is reported down', async () => {
+    const l = await listen(ns, { addr: '127.0.0.1', backlog: 4 });
+    const exp = await startExporter(ns, ['--no-source.sock-diag'], { ...process.env, PATH: '/nonexistent' });
+    await connectClients(ns, '127.0.0.1', l.port, 3);
+    const sel = { address: '127.0.0.1', port: String(l.port) };
+    const m = await metricsWhere(exp, 'depth 3 from /proc', (s) => valueOf(s, 'listenq_accept_queue_length', sel) === 3);
+    expect(pick(m, 'listenq_source_up', { source: 'sock_diag' })).toEqual([]);
+    expect(valueOf(m, 'listenq_source_up', { source: 'ss' })).toBe(0);
+    expect(valueOf(m, 'listenq_source_up', { source: 'proc_net_tcp' })).toBe(1);
     expect(valueOf(m, 'listenq_source_errors_total', { source: 'ss' })).toBeGreaterThan(0);
     expect(pick(m, 'listenq_accept_queue_limit', sel)).toEqual([]);
-    expect(valueOf(m, 'listenq_somaxconn')).toBe(4096);
   });
 
   it('every listener kind gets the labels and numbers ss shows, with no duplicate label sets', async () => {

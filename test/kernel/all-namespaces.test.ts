@@ -65,6 +65,18 @@ describe('--namespaces=all', () => {
     expect(valueOf(m, 'listenq_namespaces')).toBeGreaterThanOrEqual(4);
   });
 
+  it('gives each namespace\'s dropping listener its own drop counter, from sock_diag in that namespace', async () => {
+    const m = await metricsWhere('drops in each namespace', (s) =>
+      spaces.every((ns, i) => (valueOf(s, 'listenq_listener_drops_total', { netns: netnsInode(ns), port: String(listeners[i]!.port) }) ?? 0) > 0),
+    );
+    for (const [i, ns] of spaces.entries()) {
+      const sel = { netns: netnsInode(ns), port: String(listeners[i]!.port) };
+      // Never more than the namespace's own ListenDrops: the count is that socket's, not another namespace's.
+      expect(valueOf(m, 'listenq_listener_drops_total', sel)).toBeLessThanOrEqual(valueOf(m, 'listenq_listen_drops_total', { netns: netnsInode(ns) }) ?? 0);
+    }
+    expect(valueOf(m, 'listenq_source_up', { source: 'sock_diag' })).toBe(1);
+  });
+
   it('gives each namespace its own overflow counter, equal to the kernel\'s', async () => {
     // Stop the clients in the first namespace so its counter settles, then compare exactly.
     const ns = spaces[0]!;
@@ -88,7 +100,7 @@ describe('--namespaces=all', () => {
     expect(pick(m, 'listenq_accept_queue_length', { netns: netnsInode(spaces[0]!) })).toHaveLength(1);
   });
 
-  it('without CAP_SYS_ADMIN (no nsenter), depth still flows and the limit is absent', async () => {
+  it('without CAP_SYS_ADMIN (no setns, no nsenter), depth still flows and the limit and drops are absent', async () => {
     await exp.stop();
     // Root without CAP_SYS_ADMIN: /proc/<pid>/net is readable, entering a namespace is not.
     exp = await startExporter(host, ['--namespaces=all', '--sample.interval=200ms'], process.env, (argv) => [
@@ -98,7 +110,11 @@ describe('--namespaces=all', () => {
     const sel = { netns: id, port: String(listeners[1]!.port) };
     const m = await metricsWhere('depth without limit', (s) => valueOf(s, 'listenq_accept_queue_length', sel) === 4);
     expect(pick(m, 'listenq_accept_queue_limit', sel)).toEqual([]);
-    expect(valueOf(m, 'listenq_source_up', { source: 'ss' })).toBe(0);
+    expect(pick(m, 'listenq_listener_drops_total', sel)).toEqual([]);
+    // Entering the namespace was refused, so ss (which would need nsenter) is not tried.
+    expect(valueOf(m, 'listenq_source_up', { source: 'sock_diag' })).toBe(0);
+    expect(pick(m, 'listenq_source_up', { source: 'ss' })).toEqual([]);
+    expect(valueOf(m, 'listenq_source_up', { source: 'proc_net_tcp' })).toBe(1);
     expect(valueOf(m, 'listenq_listen_overflows_total', { netns: id })).toBeGreaterThan(0);
   });
 });

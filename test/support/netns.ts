@@ -13,6 +13,8 @@ import { promisify } from 'node:util';
 const execFileP = promisify(execFile);
 
 export const QUEUE_HELPER = fileURLToPath(new URL('./queue-helper.py', import.meta.url));
+/** Runs a command where socket(AF_NETLINK) is refused (seccomp); needs Debian's python3-seccomp. */
+export const NO_NETLINK = fileURLToPath(new URL('./no-netlink.py', import.meta.url));
 
 /** Absolute, so a test can run a program inside with a PATH that lacks tools. */
 const NSENTER = execFileSync('sh', ['-c', 'command -v nsenter'], { encoding: 'utf8' }).trim();
@@ -131,6 +133,12 @@ export interface Listener {
   readonly process: ManagedProcess;
 }
 
+/** Applies a listener's `relisten`/`laterDevice` change now and waits until it is done. */
+export async function changeListener(l: Listener): Promise<void> {
+  l.process.child.stdin?.write('\n');
+  await l.process.nextLine();
+}
+
 export interface ListenOptions {
   addr: string;
   backlog: number;
@@ -138,7 +146,10 @@ export interface ListenOptions {
   reuseport?: number;
   v6only?: 0 | 1;
   device?: string;
+  /** Waits for a line on stdin (see `change`), then calls listen() again with this backlog. */
   relisten?: number;
+  /** Waits for a line on stdin, then binds the listening sockets to this device. */
+  laterDevice?: string;
   deferAccept?: number;
 }
 
@@ -150,6 +161,7 @@ export async function listen(ns: Netns, o: ListenOptions): Promise<Listener> {
   if (o.v6only !== undefined) argv.push('--v6only', String(o.v6only));
   if (o.device) argv.push('--device', o.device);
   if (o.relisten !== undefined) argv.push('--relisten', String(o.relisten));
+  if (o.laterDevice !== undefined) argv.push('--later-device', o.laterDevice);
   if (o.deferAccept) argv.push('--defer-accept', String(o.deferAccept));
   const p = ns.start(argv);
   const first = JSON.parse(await p.nextLine()) as { port: number };

@@ -63,12 +63,16 @@ def cmd_listen(a):
         port = s.getsockname()[1]
         socks.append(s)
     print(json.dumps({"port": port, "sockets": len(socks)}), flush=True)
-    if a.relisten is not None:
-        # Calling listen() again on a listening socket changes its backlog.
+    if a.relisten is not None or a.later_device is not None:
+        # On a line from stdin, change the listening sockets in place: listen() again
+        # changes the backlog; SO_BINDTODEVICE binds an already listening socket.
         sys.stdin.readline()
         for s in socks:
-            s.listen(a.relisten)
-        print(json.dumps({"relisten": a.relisten}), flush=True)
+            if a.relisten is not None:
+                s.listen(a.relisten)
+            if a.later_device is not None:
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, a.later_device.encode())
+        print(json.dumps({"relisten": a.relisten, "later_device": a.later_device}), flush=True)
     wait_forever()
 
 
@@ -159,6 +163,7 @@ def main():
     pl.add_argument("--v6only", type=int, default=None)
     pl.add_argument("--device", default=None)
     pl.add_argument("--relisten", type=int, default=None)
+    pl.add_argument("--later-device", default=None)
     pl.add_argument("--defer-accept", type=int, default=0)
     pc = sub.add_parser("connect")
     pc.add_argument("--addr", required=True)

@@ -3,24 +3,25 @@
  * control time exactly (the kernel tests prove the real sources).
  */
 import { Sampler, type SamplerOptions, singleNamespace } from '../../src/sampler/sampler.js';
-import type { KernelSources } from '../../src/sampler/sources.js';
+import type { KernelSources } from '../../src/sources/kernel-sources.js';
 import { silentLog } from './in-process.js';
 
 const empty = async () => ({ records: [], rejected: 0 });
 
 /**
- * Sources that report nothing unless a test overrides them. The combined ss run answers
- * with the scripted listener dump (and no SYN_RECV) unless overridden too.
+ * Sources that report nothing unless a test overrides them; no sock_diag unless given, so
+ * ss is the listener source. The combined ss run answers with the scripted listener dump
+ * (and no SYN_RECV) unless overridden too.
  */
 export function scriptedSources(overrides: Partial<KernelSources>): KernelSources {
   const sources: KernelSources = {
+    foreign: false,
     ssListeners: empty,
     procTcp: empty,
     procTcp6: empty,
     netstat: empty,
     sysctls: async () => ({ values: {}, rejected: 0, failed: [] }),
     ssWithSynRecv: async () => ({ listeners: await sources.ssListeners(), synRecv: { records: [], rejected: 0 } }),
-    tcpInUse: () => ({ ipv4: 1, ipv6: 0 }),
     passiveOpens: () => undefined,
     listenersNow: () => ({ records: [], rejected: 0 }),
     dispose: () => undefined,
@@ -34,7 +35,6 @@ export function scriptedSampler(sources: KernelSources, opts: Partial<SamplerOpt
     singleNamespace(sources),
     {
       intervalMs: 1000,
-      ssIntervalMs: 0,
       fastIntervalMs: 0,
       peakWindowMs: 60_000,
       synQueueEnabled: false,

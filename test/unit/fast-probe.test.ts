@@ -3,7 +3,7 @@
  * checked exactly (the kernel tests prove the probe works on real sockets).
  */
 import { describe, expect, it } from 'vitest';
-import type { ListenerRecord } from '../../src/sources/listener-record.js';
+import type { ListenerRecord } from '../../src/listener/fields.js';
 import { scriptedSampler, scriptedSources } from '../support/scripted.js';
 
 function scripted() {

@@ -5,11 +5,11 @@
  */
 import { type LabelValues, Registry, type RegistryContentType } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { METRICS } from '../../src/metrics/catalog.js';
-import { LISTENER_FAMILIES, ListenerBlock } from '../../src/metrics/listener-block.js';
-import type { ExpositionFormat } from '../../src/metrics/registry.js';
+import { ListenerBlock } from '../../src/metrics/listener-block.js';
+import { type ExpositionFormat, LISTENER_FAMILIES, METRICS } from '../../src/metrics/catalog.js';
 import { type Point, snapshotMetric } from '../../src/metrics/snapshot-metrics.js';
-import type { ListenerSample, NamespaceSnapshot } from '../../src/sampler/snapshot.js';
+import type { ListenerSample } from '../../src/listener/fields.js';
+import type { NamespaceSnapshot } from '../../src/sampler/snapshot.js';
 
 const socket = (over: Partial<ListenerSample>): ListenerSample =>
   Object.freeze({ family: 'ipv4', address: '0.0.0.0', port: 80, slot: 0, inode: 1, depth: 0, peak: 0, fullSeconds: 0, ...over });

@@ -4,7 +4,7 @@ import { capListeners } from '../../src/sampler/sampler.js';
 import { PeakTracker } from '../../src/sampler/peak-tracker.js';
 import { SlotAllocator } from '../../src/sampler/slot-allocator.js';
 import { attributeSynRecv } from '../../src/sampler/syn-attribution.js';
-import type { ListenerRecord } from '../../src/sources/listener-record.js';
+import type { ListenerRecord } from '../../src/listener/fields.js';
 
 describe('PeakTracker', () => {
   it('keeps the largest depth within the window and forgets it after', () => {
@@ -38,20 +38,6 @@ describe('PeakTracker', () => {
     }
     for (const c of credits) expect([0.2, 0.4]).toContain(Number(c.toFixed(6)));
     expect(credits.reduce((a, b) => a + b, 0) / credits.length).toBeCloseTo(0.25, 2);
-  });
-
-  it('takes "every queue empty at t" in one call: peaks stay 0, full time is counted from t', () => {
-    const p = new PeakTracker(60_000, 2000);
-    p.observe(1, 0, 0, 4);
-    p.observe(2, 0, 3, 4);
-    expect([...p.busyInodes()]).toEqual([2]);
-    p.observeAllEmpty(1500);
-    // Socket 1 was last observed at 0 but known empty at 1500: its next full observation
-    // is credited half of 1500 -> 1900, not half of 0 -> 1900.
-    expect(p.observe(1, 1900, 5, 4).fullSeconds).toBeCloseTo(0.2);
-    expect([...p.busyInodes()].sort()).toEqual([1, 2]);
-    p.retain(new Set([1]));
-    expect([...p.busyInodes()]).toEqual([1]);
   });
 
   it('never goes backwards when the monotonic clock repeats a value', () => {

@@ -2,32 +2,36 @@ import { describe, expect, it } from 'vitest';
 import { parseSsEndpoint, parseSsListeners } from '../../src/sources/ss-listeners.js';
 import { fixture } from '../support/fixtures.js';
 
-describe('parseSsListeners on captured `ss -tnHe state listening`', () => {
+describe('parseSsListeners on captured `ss -tnmHeO state listening`', () => {
   const { records, rejected } = parseSsListeners(fixture('ss-listening.txt'));
-  const byPort = (port: number) => records.filter((r) => r.port === port);
 
-  it('reads every listener and rejects nothing', () => {
+  it('reads every listener, with its device, length, limit and drops', () => {
     expect(rejected).toBe(0);
-    expect(records).toHaveLength(fixture('ss-listening.txt').trim().split('\n').length);
-  });
-
-  it('reads depth and limit of a full backlog-4 queue as 5 and 4', () => {
-    expect(byPort(8010)).toEqual([{ family: 'ipv4', address: '127.0.0.1', port: 8010, depth: 5, limit: 4, inode: expect.any(Number) }]);
-  });
-
-  it('covers every address form', () => {
-    expect(byPort(8001)[0]).toMatchObject({ family: 'ipv4', address: '0.0.0.0' });
-    expect(byPort(8008)[0]).toMatchObject({ family: 'ipv4', address: '0.0.0.0', device: 'lo' });
-    expect(byPort(8005)[0]).toMatchObject({ family: 'ipv6', address: '::1', depth: 3 });
-    expect(byPort(8003)[0]).toMatchObject({ family: 'ipv6', address: '::' });
-    expect(byPort(8004)[0]).toMatchObject({ family: 'ipv6', address: '::', depth: 3 });
-    expect(byPort(8007)[0]).toMatchObject({ family: 'ipv6', address: 'fe80::1', device: 'vq0' });
-    expect(byPort(8006)[0]).toMatchObject({ family: 'ipv6', address: '::ffff:127.0.0.1', depth: 1 });
-    expect(byPort(8012)[0]).toMatchObject({ limit: 0 });
+    expect(records.map((r) => [r.family, r.address, r.port, r.device, r.depth, r.limit, r.drops])).toEqual([
+      ['ipv4', '0.0.0.0', 8030, 'br[1]', 0, 16, 0],
+      ['ipv4', '0.0.0.0', 8001, undefined, 0, 16, 0],
+      ['ipv4', '0.0.0.0', 8008, 'lo', 0, 16, 0],
+      ['ipv4', '0.0.0.0', 8036, 'n][<"\\x12345678', 0, 16, 0],
+      ['ipv4', '0.0.0.0', 8035, 'back\\slash', 0, 16, 0],
+      ['ipv4', '0.0.0.0', 8033, '<i>x', 0, 16, 0],
+      ['ipv4', '127.0.0.1', 8012, undefined, 0, 0, 0],
+      ['ipv4', '127.0.0.1', 8010, undefined, 5, 4, 60],
+      ['ipv4', '127.0.0.1', 8011, undefined, 6, 8, 0],
+      ['ipv4', '127.0.0.1', 8011, undefined, 6, 8, 0],
+      ['ipv4', '127.0.0.1', 8020, undefined, 0, 16, 3],
+      ['ipv6', '::', 8031, 'v6]', 0, 16, 0],
+      ['ipv6', '::', 8004, undefined, 3, 16, 0],
+      ['ipv6', '::', 8003, undefined, 0, 16, 0],
+      ['ipv6', '::', 8034, 'q"uote', 0, 16, 0],
+      ['ipv6', 'fe80::1', 8007, 'vq0', 0, 16, 0],
+      ['ipv6', '::ffff:127.0.0.1', 8006, undefined, 1, 16, 0],
+      ['ipv6', 'fe80::2', 8032, 'br[1]', 0, 16, 0],
+      ['ipv6', '::1', 8005, undefined, 3, 16, 0],
+    ]);
   });
 
   it('keeps both sockets of an SO_REUSEPORT group, told apart by inode', () => {
-    const group = byPort(8011);
+    const group = records.filter((r) => r.port === 8011);
     expect(group).toHaveLength(2);
     expect(new Set(group.map((r) => r.inode)).size).toBe(2);
   });
@@ -109,5 +113,25 @@ describe('addresses repeated within one parse', () => {
       ['ipv4', '127.0.0.1', 8005],
     ]);
     expect(rejected).toBe(2);
+  });
+});
+
+describe('interface names in the local address', () => {
+  // Every byte a name may hold that could trip an address parser, in names of up to 15
+  // bytes, on IPv4, IPv6, the dual-stack wildcard and link-local addresses. ('%' cannot
+  // reach a real name, the kernel expands it as a template, but the parser takes it too.)
+  const names = ['br[1]', 'v6]', '[x', 'a%b', '<i>x', 'q"uote', 'back\\slash', 'n][<"\\x12345678', '%]%[%'];
+  it.each(names)('%s', (device) => {
+    expect(parseSsEndpoint(`0.0.0.0%${device}:80`)).toEqual({ family: 'ipv4', address: '0.0.0.0', port: 80, device });
+    expect(parseSsEndpoint(`[::]%${device}:80`)).toEqual({ family: 'ipv6', address: '::', port: 80, device });
+    expect(parseSsEndpoint(`*%${device}:80`)).toEqual({ family: 'ipv6', address: '::', port: 80, device });
+    expect(parseSsEndpoint(`[fe80::1]%${device}:8007`)).toEqual({ family: 'ipv6', address: 'fe80::1', port: 8007, device });
+  });
+
+  it('rejects an empty name and text after a bracketed address that is not a name', () => {
+    expect(parseSsEndpoint('0.0.0.0%:80')).toBeUndefined();
+    expect(parseSsEndpoint('[::]%:80')).toBeUndefined();
+    expect(parseSsEndpoint('[::]x:80')).toBeUndefined();
+    expect(parseSsEndpoint('[::1:80')).toBeUndefined();
   });
 });

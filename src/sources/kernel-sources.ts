@@ -7,19 +7,33 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/config.js';
 import type { Family } from '../net/ip-address.js';
-import type { NetnsTarget } from '../namespaces/discovery.js';
-import type { ListenerRecord } from '../sources/listener-record.js';
-import { type KernelCounter, parseNetstat } from '../sources/netstat.js';
-import type { ParseResult } from '../sources/parse-result.js';
-import { parseProcNetTcp, readListenSection } from '../sources/proc-net-tcp.js';
-import { ProcFile } from '../sources/proc-file.js';
-import { parsePassiveOpens } from '../sources/snmp.js';
-import { readTcpInUse, type TcpInUse } from '../sources/sockstat.js';
-import { readSsListeners } from '../sources/ss-listeners.js';
-import { readSsListenersAndSynRecv, type SsListenersAndSynRecv } from '../sources/syn-recv.js';
-import { readSysctls, readSysctlsVia, sysctlFiles, type SysctlReadResult } from '../sources/sysctls.js';
+import type { ListenerRecord } from '../listener/fields.js';
+import { type KernelCounter, parseNetstat } from './netstat.js';
+import type { ParseResult } from './parse-result.js';
+import { parseProcNetTcp, readListenSection } from './proc-net-tcp.js';
+import { ProcFile } from './proc-file.js';
+import { parsePassiveOpens } from './snmp.js';
+import { type SockDiagSource, sockDiagSource } from './sock-diag/sock-diag-source.js';
+import { readTcpInUse } from './sockstat.js';
+import { readSsListeners } from './ss-listeners.js';
+import { readSsListenersAndSynRecv, type SsListenersAndSynRecv } from './syn-recv.js';
+import { readSysctls, readSysctlsVia, sysctlFiles, type SysctlReadResult } from './sysctls.js';
+
+/** Which network namespace the sources read: the exporter's own, or another one seen through one of its processes. */
+export interface SourceTarget {
+  readonly pid: number;
+  readonly self: boolean;
+}
 
 export interface KernelSources {
+  /** Another namespace than the exporter's own: ss would need nsenter, and CAP_SYS_ADMIN. */
+  readonly foreign: boolean;
+  /**
+   * The exact source, in-process and synchronous; its calls throw when it cannot be asked.
+   * Absent with --no-source.sock-diag.
+   */
+  readonly sockDiag?: SockDiagSource;
+  /** Fallback: `ss -tnmHeO state listening`. */
   ssListeners(): Promise<ParseResult<ListenerRecord>>;
   procTcp(): Promise<ParseResult<ListenerRecord>>;
   procTcp6(): Promise<ParseResult<ListenerRecord>>;
@@ -27,11 +41,9 @@ export interface KernelSources {
   sysctls(): Promise<SysctlReadResult>;
   /** One ss run for the listener dump and the SYN_RECV entries. */
   ssWithSynRecv(): Promise<SsListenersAndSynRecv>;
-  /** Synchronous and cheap: TCP sockets per family (0: that table is empty). */
-  tcpInUse(): TcpInUse;
   /** Fast path, synchronous and cheap: the PassiveOpens counter. */
   passiveOpens(): number | undefined;
-  /** Fast path, synchronous: one family's listener table (early-stop read). */
+  /** Fast path without sock_diag, synchronous: one family's listener table (early-stop read). */
   listenersNow(family: Family): ParseResult<ListenerRecord>;
   /**
    * Releases what the sources hold open. An open /proc/<pid>/net file pins that network
@@ -45,11 +57,12 @@ const FOREIGN_SYSCTL_REFRESH_MS = 60_000;
 
 /**
  * Sources for the exporter's own network namespace (no target), or for another one seen
- * through one of its processes: /proc/<pid>/net/* for tables and counters, and ss and
- * sysctls run inside it with nsenter (needs CAP_SYS_ADMIN; without it those fail and only
- * the limit and sysctls go missing).
+ * through one of its processes: sock_diag on a netlink socket made inside it (setns, which
+ * needs CAP_SYS_ADMIN), /proc/<pid>/net/* for tables and counters, and ss and sysctls run
+ * inside it with nsenter (CAP_SYS_ADMIN too; without it those fail, and the lengths come
+ * from /proc with no limit and no drops).
  */
-export function kernelSources(cfg: Config, target?: Pick<NetnsTarget, 'pid' | 'self'>): KernelSources {
+export function kernelSources(cfg: Config, target?: SourceTarget): KernelSources {
   const t = cfg.sourceTimeoutMs;
   const foreign = target !== undefined && !target.self;
   const netDir = foreign ? join(cfg.procfs, String(target.pid), 'net') : join(cfg.procfs, 'net');
@@ -64,16 +77,23 @@ export function kernelSources(cfg: Config, target?: Pick<NetnsTarget, 'pid' | 's
   const sockstat6 = new ProcFile(net('sockstat6'));
   const ownSysctls = foreign ? undefined : sysctlFiles(cfg.procfs);
   const files = [snmp, netstat, sockstat, sockstat6, ...Object.values(ownSysctls ?? {})];
+  const sockDiag = cfg.sockDiag ? sockDiagSource(t, foreign ? join(cfg.procfs, String(target.pid), 'ns', 'net') : undefined) : undefined;
   return {
+    foreign,
+    ...(sockDiag ? { sockDiag } : {}),
     ssListeners: () => readSsListeners(ss, t),
     procTcp: async () => parseProcNetTcp(readListenSection(net('tcp'), t), 'ipv4'),
     procTcp6: async () => {
       try {
         return parseProcNetTcp(readListenSection(net('tcp6'), t), 'ipv6');
       } catch (err) {
-        // A kernel booted with IPv6 disabled has no tcp6 file: no IPv6 listeners, not a fault.
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT' && existsSync(net('tcp'))) return { records: [], rejected: 0 };
-        throw err;
+        // A kernel booted with IPv6 disabled has no tcp6 file: no IPv6 listeners, not a
+        // fault. The same file missing while sockstat6 counts TCP6 sockets is a procfs that
+        // hides it: the source is down rather than reporting no IPv6 listeners.
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || !existsSync(net('tcp'))) throw err;
+        const inUse = readTcpInUse(sockstat, sockstat6).ipv6;
+        if (inUse > 0) throw new Error(`${net('tcp6')} is missing while ${net('sockstat6')} counts ${inUse} TCP6 sockets`);
+        return { records: [], rejected: 0 };
       }
     },
     netstat: async () => parseNetstat(netstat.read()),
@@ -86,10 +106,10 @@ export function kernelSources(cfg: Config, target?: Pick<NetnsTarget, 'pid' | 's
       return sysctlCache.result;
     },
     ssWithSynRecv: () => readSsListenersAndSynRecv(ss, t),
-    tcpInUse: () => readTcpInUse(sockstat, sockstat6),
     passiveOpens: () => parsePassiveOpens(snmp.read()),
     dispose: () => {
       for (const f of files) f.close();
+      sockDiag?.close();
     },
     listenersNow: (family) => parseProcNetTcp(readListenSection(net(family === 'ipv4' ? 'tcp' : 'tcp6'), t), family),
   };
