@@ -59,7 +59,7 @@ const k8sPath = (p: string) => relative(REPO_ROOT, join(DEPLOY_K8S_DIR, p));
  * what to replace it with). Every render gets it: DaemonSet mode renders the image even
  * when only another template is shown.
  */
-export const PLACEHOLDER_IMAGE = { registry: 'REGISTRY', repository: 'listenq-exporter' } as const;
+const PLACEHOLDER_IMAGE = { registry: 'REGISTRY', repository: 'listenq-exporter' } as const;
 
 export const RENDERS: readonly Render[] = [
   {
