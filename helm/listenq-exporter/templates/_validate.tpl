@@ -1,7 +1,7 @@
 {{/*
 Value combinations that would render fine and then break in the cluster. templates/validate.yaml
-includes this on every render (helm template, install, lint), whatever else is switched on, so
-each one fails with a message instead.
+includes this on every render, whatever else is switched on, so helm template, install and
+upgrade fail with a message instead (helm lint renders in lint mode, where `fail` only logs).
 */}}
 {{- define "listenq-exporter.validate" -}}
 {{- $v := .Values }}
