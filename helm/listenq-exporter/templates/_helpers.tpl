@@ -28,15 +28,22 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{/* The chart's own labels on every object, then `commonLabels` (templated, as in the
 prometheus-community charts). A common label may not replace one of the chart's: the selectors
 and the monitors' jobLabel rely on them. */}}
-{{- define "listenq-exporter.labels" -}}
+{{- define "listenq-exporter.ownLabels" -}}
 helm.sh/chart: {{ include "listenq-exporter.chart" . }}
 {{ include "listenq-exporter.selectorLabels" . }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{- define "listenq-exporter.labels" -}}
+{{- $own := include "listenq-exporter.ownLabels" . }}
+{{- $own }}
 {{- with .Values.commonLabels }}
 {{- $common := tpl (toYaml .) $ | fromYaml }}
+{{- /* The workload templates add app.kubernetes.io/component themselves. */}}
+{{- $taken := append (keys ($own | fromYaml)) "app.kubernetes.io/component" }}
 {{- range $k := keys $common | sortAlpha }}
-{{- if has $k (list "helm.sh/chart" "app.kubernetes.io/name" "app.kubernetes.io/instance" "app.kubernetes.io/version" "app.kubernetes.io/managed-by" "app.kubernetes.io/component") }}
+{{- if has $k $taken }}
 {{- fail (printf "commonLabels.%s would replace a label the chart sets itself; choose another key" $k) }}
 {{- end }}
 {{- end }}
