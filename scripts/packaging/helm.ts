@@ -34,6 +34,8 @@ export interface Helm {
   run(args: readonly string[]): Promise<{ stdout: string; stderr: string }>;
   /** `helm template` with these values; resolves with the YAML text. */
   templateText(chartDir: string, values: unknown, opts?: TemplateOptions): Promise<string>;
+  /** The rendered NOTES.txt, from `helm install --dry-run=client` (no cluster is contacted). */
+  notes(chartDir: string, values: unknown, opts?: TemplateOptions): Promise<string>;
   dispose(): Promise<void>;
 }
 
@@ -69,17 +71,25 @@ export async function openHelm(): Promise<Helm> {
       throw new HelmError(`helm ${args.join(' ')} failed:\n${[e.stdout, e.stderr].filter(Boolean).join('\n') || e.message}`);
     }
   };
+  const valuesArgs = async (command: string, chartDir: string, values: unknown, opts: TemplateOptions) => {
+    // JSON is YAML, and it keeps keys with dots (flag names) intact, unlike --set.
+    const valuesFile = join(dir, `values-${n++}.json`);
+    await writeFile(valuesFile, JSON.stringify(values ?? {}));
+    return [command, opts.releaseName ?? 'listenq-exporter', chartDir, '--namespace', opts.namespace ?? 'monitoring', '-f', valuesFile];
+  };
   return {
     binary,
     run,
     async templateText(chartDir, values, opts = {}) {
-      // JSON is YAML, and it keeps keys with dots (flag names) intact, unlike --set.
-      const valuesFile = join(dir, `values-${n++}.json`);
-      await writeFile(valuesFile, JSON.stringify(values ?? {}));
-      const args = ['template', opts.releaseName ?? 'listenq-exporter', chartDir, '--namespace', opts.namespace ?? 'monitoring'];
-      args.push('-f', valuesFile);
+      const args = await valuesArgs('template', chartDir, values, opts);
       for (const t of opts.showOnly ?? []) args.push('--show-only', t);
       return (await run(args)).stdout;
+    },
+    async notes(chartDir, values, opts = {}) {
+      const out = (await run([...(await valuesArgs('install', chartDir, values, opts)), '--dry-run=client'])).stdout;
+      const at = out.lastIndexOf('\nNOTES:\n');
+      if (at < 0) throw new HelmError(`helm install --dry-run printed no NOTES:\n${out.slice(-2000)}`);
+      return out.slice(at + '\nNOTES:\n'.length);
     },
     dispose: () => rm(dir, { recursive: true, force: true }),
   };

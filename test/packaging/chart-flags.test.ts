@@ -12,7 +12,7 @@ import { parseDuration } from '../../src/config/duration.js';
 import { DURATION_PATTERN, flagsSchema } from '../../scripts/packaging/flags-schema.js';
 import { type Helm, openHelm } from '../../scripts/packaging/helm.js';
 import { CHART_DIR } from '../../scripts/packaging/paths.js';
-import { exporterContainer, flagArgs, type IDaemonSet, type IDeployment, only, podSpec, render, renderError } from './chart-support.js';
+import { exporterContainer, flagArgs, type IDaemonSet, type IDeployment, only, podSpec, render, renderError, withImage } from './chart-support.js';
 
 const FLAG_NAMES = new Set<string>(FLAGS.map((f) => f.name));
 
@@ -46,7 +46,7 @@ afterAll(async () => {
 });
 
 async function renderedArgs(values: Record<string, unknown>): Promise<string[]> {
-  const objects = await render(helm, values);
+  const objects = await render(helm, withImage(values));
   const workload = objects.find((o) => o.kind === 'DaemonSet' || o.kind === 'Deployment') as IDaemonSet | IDeployment;
   return exporterContainer(podSpec(workload)).args ?? [];
 }
@@ -55,7 +55,7 @@ describe('flags in the chart', () => {
   it('reaches every exporter flag from values, with the value given, and nothing else', async () => {
     const flags = Object.fromEntries(FLAGS.map((f) => [f.name, otherValue(f)]));
     // --namespaces=all is only accepted together with the privileges the chart grants for it.
-    const objects = await render(helm, { flags, daemonset: { allNamespaces: flags.namespaces === 'all' } });
+    const objects = await render(helm, withImage({ flags, daemonset: { allNamespaces: flags.namespaces === 'all' } }));
     const args = flagArgs(exporterContainer(podSpec(only<IDaemonSet>(objects, 'DaemonSet'))));
     expect([...args.keys()].sort()).toEqual([...FLAG_NAMES].sort());
     for (const f of FLAGS) expect(args.get(f.name), f.name).toBe(String(flags[f.name]));
@@ -98,18 +98,18 @@ describe('flags in the chart', () => {
   });
 
   it('refuses unknown flags, malformed values and settings the chart owns', async () => {
-    expect(await renderError(helm, { flags: { 'sample.intervall': '1s' } })).toMatch(/sample\.intervall/);
-    expect(await renderError(helm, { flags: { 'sample.interval': '1 second' } })).toMatch(/sample\.interval/);
-    expect(await renderError(helm, { flags: { 'log.level': 'trace' } })).toMatch(/log\.level/);
-    expect(await renderError(helm, { flags: { 'web.listen-address': 'localhost' } })).toMatch(/web\.listen-address/);
-    expect(await renderError(helm, { flags: { 'path.procfs': '/elsewhere' }, daemonset: { hostProc: { enabled: true } } })).toMatch(
+    expect(await renderError(helm, withImage({ flags: { 'sample.intervall': '1s' } }))).toMatch(/sample\.intervall/);
+    expect(await renderError(helm, withImage({ flags: { 'sample.interval': '1 second' } }))).toMatch(/sample\.interval/);
+    expect(await renderError(helm, withImage({ flags: { 'log.level': 'trace' } }))).toMatch(/log\.level/);
+    expect(await renderError(helm, withImage({ flags: { 'web.listen-address': 'localhost' } }))).toMatch(/web\.listen-address/);
+    expect(await renderError(helm, withImage({ flags: { 'path.procfs': '/elsewhere' }, daemonset: { hostProc: { enabled: true } } }))).toMatch(
       /contradicts daemonset\.hostProc\.mountPath/,
     );
-    expect(await renderError(helm, { flags: { 'web.config.file': '/x.yml' }, webConfig: { secretName: 's' } })).toMatch(
+    expect(await renderError(helm, withImage({ flags: { 'web.config.file': '/x.yml' }, webConfig: { secretName: 's' } }))).toMatch(
       /contradicts webConfig\.secretName/,
     );
-    expect(await renderError(helm, { flags: { namespaces: 'all' } })).toMatch(/daemonset\.allNamespaces/);
-    expect(await renderError(helm, { flags: { namespaces: 'self' }, daemonset: { allNamespaces: true } })).toMatch(
+    expect(await renderError(helm, withImage({ flags: { namespaces: 'all' } }))).toMatch(/daemonset\.allNamespaces/);
+    expect(await renderError(helm, withImage({ flags: { namespaces: 'self' }, daemonset: { allNamespaces: true } }))).toMatch(
       /contradicts daemonset\.allNamespaces/,
     );
   });

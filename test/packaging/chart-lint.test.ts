@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Helm, openHelm } from '../../scripts/packaging/helm.js';
 import { CHART_DASHBOARD_FILE, CHART_DIR, CHART_RULES_FILE } from '../../scripts/packaging/paths.js';
-import { exporterContainer, flagArgs, type IDeployment, only, podSpec, render, renderError } from './chart-support.js';
+import { exporterContainer, flagArgs, type IDeployment, only, podSpec, render, renderError, TEST_IMAGE, withImage } from './chart-support.js';
 
 let helm: Helm;
 let tmp: string;
@@ -21,17 +21,16 @@ afterAll(async () => {
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 
-const LINT_VALUES: Record<string, unknown> = {
-  defaults: {},
-  'daemonset, everything on': {
+const LINT_VALUES: Record<string, Record<string, unknown>> = {
+  'defaults and an image': withImage(),
+  'daemonset, everything on': withImage({
     daemonset: { hostProc: { enabled: true } },
     serviceMonitor: { enabled: true },
-    podMonitor: { enabled: true },
     prometheusRule: { enabled: true },
     grafanaDashboard: { enabled: true },
     webConfig: { secretName: 's', tls: true },
-  },
-  'sidecar with demo and PodMonitor': { mode: 'sidecar', sidecar: { exampleApp: { enabled: true } }, podMonitor: { enabled: true } },
+  }),
+  'sidecar with demo and PodMonitor': withImage({ mode: 'sidecar', sidecar: { exampleApp: { enabled: true } }, podMonitor: { enabled: true } }),
 };
 
 describe('helm lint --strict', () => {
@@ -66,6 +65,9 @@ describe('the sidecar template from another chart', () => {
       [
         'listenq-exporter:',
         '  mode: sidecar',
+        '  image:',
+        `    registry: ${TEST_IMAGE.registry}`,
+        `    repository: ${TEST_IMAGE.repository}`,
         '  podMonitor:',
         '    enabled: true',
         '  webConfig:',
@@ -103,7 +105,7 @@ describe('the sidecar template from another chart', () => {
     expect(objects.map((o) => o.kind).sort()).toEqual(['Deployment', 'PodMonitor']);
     const pod = podSpec(only<IDeployment>(objects, 'Deployment'));
     const c = exporterContainer(pod);
-    expect(c.image).toMatch(/^registry\.example\.com\/listenq-exporter:\d+\.\d+\.\d+$/);
+    expect(c.image).toMatch(/^registry\.test\/listenq-exporter:\d+\.\d+\.\d+$/);
     expect(Object.fromEntries(flagArgs(c))).toMatchObject({ 'sample.interval': '250ms', 'web.config.file': '/etc/listenq-exporter/web/web-config.yml' });
     expect(c.securityContext?.readOnlyRootFilesystem).toBe(true);
     expect(pod.volumes).toEqual([{ name: 'listenq-web-config', secret: { secretName: 'my-app-listenq-web' } }]);
@@ -116,8 +118,8 @@ describe('rules and dashboard missing from the chart', () => {
     await cp(CHART_DIR, copy, { recursive: true });
     await rm(join(copy, CHART_RULES_FILE), { force: true });
     await rm(join(copy, CHART_DASHBOARD_FILE), { force: true });
-    expect(await renderError(helm, { prometheusRule: { enabled: true } }, { chartDir: copy })).toMatch(/scripts\/sync-chart\.ts/);
-    expect(await renderError(helm, { grafanaDashboard: { enabled: true } }, { chartDir: copy })).toMatch(/scripts\/sync-chart\.ts/);
-    expect((await render(helm, {}, { chartDir: copy })).length).toBe(3);
+    expect(await renderError(helm, withImage({ prometheusRule: { enabled: true } }), { chartDir: copy })).toMatch(/scripts\/sync-chart\.ts/);
+    expect(await renderError(helm, withImage({ grafanaDashboard: { enabled: true } }), { chartDir: copy })).toMatch(/scripts\/sync-chart\.ts/);
+    expect((await render(helm, withImage(), { chartDir: copy })).length).toBe(3);
   });
 });

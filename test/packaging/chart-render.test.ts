@@ -20,6 +20,8 @@ import {
   only,
   podSpec,
   render,
+  TEST_IMAGE_REF,
+  withImage,
 } from './chart-support.js';
 
 const chart = parse(readFileSync(join(CHART_DIR, 'Chart.yaml'), 'utf8')) as { appVersion: string; version: string };
@@ -79,12 +81,18 @@ function expectLockedDown(pod: IPodSpec, c: IContainer, podLevel: boolean): void
   }
 }
 
-function expectProbes(c: IContainer, scheme?: string): void {
+/** The DaemonSet's probes; the sidecar has liveness only (its readiness would be the app pod's). */
+function expectProbes(c: IContainer, scheme?: string, role: 'daemonset' | 'sidecar' = 'daemonset'): void {
   const port = c.ports!.find((p) => p.name === 'listenq-metrics')!;
   expect(port.protocol).toBe('TCP');
   expect(c.livenessProbe?.httpGet).toEqual({ path: '/healthz', port: 'listenq-metrics', ...(scheme ? { scheme } : {}) });
-  expect(c.readinessProbe?.httpGet).toEqual({ path: '/readyz', port: 'listenq-metrics', ...(scheme ? { scheme } : {}) });
   expect(c.livenessProbe?.periodSeconds).toBeGreaterThan(0);
+  expect(c.startupProbe).toBeUndefined();
+  if (role === 'sidecar') {
+    expect(c.readinessProbe).toBeUndefined();
+    return;
+  }
+  expect(c.readinessProbe?.httpGet).toEqual({ path: '/readyz', port: 'listenq-metrics', ...(scheme ? { scheme } : {}) });
   expect(c.readinessProbe?.periodSeconds).toBeGreaterThan(0);
 }
 
@@ -97,7 +105,7 @@ describe('chart metadata', () => {
 
 describe('daemonset mode, defaults', () => {
   it('renders a locked-down DaemonSet on the host network with a headless Service', async () => {
-    const objects = await render(helm, {});
+    const objects = await render(helm, withImage());
     expect(objects.map((o) => o.kind).sort()).toEqual(['DaemonSet', 'Service', 'ServiceAccount']);
     const ds = only<IDaemonSet>(objects, 'DaemonSet');
     const pod = podSpec(ds);
@@ -111,7 +119,7 @@ describe('daemonset mode, defaults', () => {
     expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(5); // the exporter's own shutdown grace
     expectLockedDown(pod, c, true);
     expectProbes(c);
-    expect(c.image).toBe(`registry.example.com/listenq-exporter:${chart.appVersion}`);
+    expect(c.image).toBe(`${TEST_IMAGE_REF}:${chart.appVersion}`);
     expect(c.ports).toEqual([{ name: 'listenq-metrics', containerPort: Number(defaultPort), hostPort: Number(defaultPort), protocol: 'TCP' }]);
     expect([...flagArgs(c)]).toEqual([['web.listen-address', `:${defaultPort}`]]);
     // The selector must pick the template's own pods.
@@ -146,7 +154,6 @@ describe('daemonset mode, non-default values', () => {
     serviceAccount: { create: false, name: 'existing' },
     service: { port: 8080 },
     serviceMonitor: { enabled: true, labels: { release: 'kps' }, interval: '15s' },
-    podMonitor: { enabled: true },
     prometheusRule: { enabled: true, labels: { release: 'kps' } },
     grafanaDashboard: { enabled: true, annotations: { grafana_folder: 'Network' } },
     webConfig: { secretName: 'lq-web', tls: true },
@@ -154,7 +161,7 @@ describe('daemonset mode, non-default values', () => {
 
   it('renders every optional object, valid, wired to one another', async () => {
     const objects = await render(helm, values, { namespace: 'obs' });
-    expect(objects.map((o) => o.kind).sort()).toEqual(['ConfigMap', 'DaemonSet', 'PodMonitor', 'PrometheusRule', 'Service', 'ServiceMonitor']);
+    expect(objects.map((o) => o.kind).sort()).toEqual(['ConfigMap', 'DaemonSet', 'PrometheusRule', 'Service', 'ServiceMonitor']);
     const ds = only<IDaemonSet>(objects, 'DaemonSet');
     const pod = podSpec(ds);
     const c = exporterContainer(pod);
@@ -165,7 +172,7 @@ describe('daemonset mode, non-default values', () => {
     expect(pod.priorityClassName).toBe('system-node-critical');
     expect(pod.imagePullSecrets).toEqual([{ name: 'pull' }]);
     expect(ds.spec!.template.metadata!.labels!.team).toBe('net');
-    expect(c.image).toBe(`example.org/lq@sha256:${'a'.repeat(64)}`);
+    expect(c.image).toBe(`example.org/lq:${chart.appVersion}@sha256:${'a'.repeat(64)}`);
     expect(c.imagePullPolicy).toBe('Always');
     expect(c.env).toEqual([{ name: 'TZ', value: 'UTC' }]);
     expectLockedDown(pod, c, true);
@@ -204,7 +211,9 @@ describe('daemonset mode, non-default values', () => {
         relabelings: [{ sourceLabels: ['__meta_kubernetes_pod_node_name'], targetLabel: 'node' }],
       },
     ]);
-    const pm = only<PodMonitor>(objects, 'PodMonitor');
+    // The PodMonitor instead of the ServiceMonitor (both at once are refused).
+    const withPm = await render(helm, { ...values, serviceMonitor: { enabled: false }, podMonitor: { enabled: true } }, { namespace: 'obs' });
+    const pm = only<PodMonitor>(withPm, 'PodMonitor');
     expect(pm.spec.selector.matchLabels).toEqual(ds.spec!.selector.matchLabels);
     expect(pm.spec.podMetricsEndpoints[0]).toMatchObject({ port: 'listenq-metrics', path: '/m', scheme: 'https' });
 
@@ -219,7 +228,7 @@ describe('daemonset mode, non-default values', () => {
   });
 
   it('keeps probes to a TCP connect when the exporter demands client certificates', async () => {
-    const objects = await render(helm, { webConfig: { secretName: 'lq-web', tls: true, clientCertRequired: true } });
+    const objects = await render(helm, withImage({ webConfig: { secretName: 'lq-web', tls: true, clientCertRequired: true } }));
     const c = exporterContainer(podSpec(only<IDaemonSet>(objects, 'DaemonSet')));
     expect(c.livenessProbe?.tcpSocket).toEqual({ port: 'listenq-metrics' });
     expect(c.readinessProbe?.tcpSocket).toEqual({ port: 'listenq-metrics' });
@@ -229,7 +238,7 @@ describe('daemonset mode, non-default values', () => {
 
 describe('daemonset mode, every network namespace of the node', () => {
   it('adds hostPID, root and exactly SYS_PTRACE and SYS_ADMIN, keeping the rest locked down', async () => {
-    const objects = await render(helm, { daemonset: { allNamespaces: true } });
+    const objects = await render(helm, withImage({ daemonset: { allNamespaces: true } }));
     const pod = podSpec(only<IDaemonSet>(objects, 'DaemonSet'));
     const c = exporterContainer(pod);
     expect(pod.hostPID).toBe(true);
@@ -249,7 +258,7 @@ describe('daemonset mode, every network namespace of the node', () => {
   });
 
   it('is a DaemonSet-only setting: the sidecar stays unprivileged', async () => {
-    const objects = await render(helm, { mode: 'sidecar', daemonset: { allNamespaces: true }, sidecar: { exampleApp: { enabled: true } } });
+    const objects = await render(helm, withImage({ mode: 'sidecar', daemonset: { allNamespaces: true }, sidecar: { exampleApp: { enabled: true } } }));
     const pod = podSpec(only<IDeployment>(objects, 'Deployment'));
     const c = exporterContainer(pod);
     expect(pod.hostPID).toBeUndefined();
@@ -264,7 +273,7 @@ describe('sidecar mode', () => {
   });
 
   it('renders the demo Deployment with the same exporter container as the DaemonSet, and a PodMonitor that finds it', async () => {
-    const values = { mode: 'sidecar', sidecar: { exampleApp: { enabled: true } }, podMonitor: { enabled: true }, webConfig: { secretName: 'lq-web' } };
+    const values = withImage({ mode: 'sidecar', sidecar: { exampleApp: { enabled: true } }, podMonitor: { enabled: true }, webConfig: { secretName: 'lq-web' } });
     const objects = await render(helm, values, { namespace: 'shop' });
     expect(objects.map((o) => o.kind).sort()).toEqual(['Deployment', 'PodMonitor']);
     const deploy = only<IDeployment>(objects, 'Deployment');
@@ -273,7 +282,7 @@ describe('sidecar mode', () => {
     expect(pod.containers.map((x) => x.name)).toEqual(['app', 'listenq-exporter']);
     const c = exporterContainer(pod);
     expectLockedDown(pod, c, true);
-    expectProbes(c);
+    expectProbes(c, undefined, 'sidecar');
     expect(c.ports).toEqual([{ name: 'listenq-metrics', containerPort: Number(defaultPort), protocol: 'TCP' }]);
     expect(pod.volumes).toContainEqual({ name: 'listenq-web-config', secret: { secretName: 'lq-web' } });
     // The app's own container is hardened too, so the example does not teach bad habits.
@@ -281,8 +290,10 @@ describe('sidecar mode', () => {
     expect(app.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
 
     // Same container as in DaemonSet mode (without hostNetwork there is no hostPort).
-    const ds = await render(helm, { webConfig: { secretName: 'lq-web' }, daemonset: { hostNetwork: false } });
-    expect(c).toEqual(exporterContainer(podSpec(only<IDaemonSet>(ds, 'DaemonSet'))));
+    const ds = await render(helm, withImage({ webConfig: { secretName: 'lq-web' }, daemonset: { hostNetwork: false } }));
+    const { readinessProbe, ...dsContainer } = exporterContainer(podSpec(only<IDaemonSet>(ds, 'DaemonSet')));
+    expect(readinessProbe).toBeDefined();
+    expect(c).toEqual(dsContainer);
 
     const podLabels = deploy.spec!.template.metadata!.labels!;
     const pm = only<PodMonitor>(objects, 'PodMonitor');

@@ -22,6 +22,18 @@ import { CHART_DIR } from '../../scripts/packaging/paths.js';
 export { DaemonSet, Deployment };
 export type { IContainer, IDaemonSet, IDeployment, IPodSpec };
 
+/**
+ * The chart has no default image (rendering fails without one), so tests name this one. The
+ * registry host is one this project controls nowhere: nothing is ever pulled from it.
+ */
+export const TEST_IMAGE = { registry: 'registry.test', repository: 'listenq-exporter' } as const;
+export const TEST_IMAGE_REF = `${TEST_IMAGE.registry}/${TEST_IMAGE.repository}`;
+
+/** These values with the test image added (values that name an image keep theirs). */
+export function withImage(values: Record<string, unknown> = {}): Record<string, unknown> {
+  return { image: TEST_IMAGE, ...values };
+}
+
 export async function render(helm: Helm, values: unknown, opts: TemplateOptions = {}): Promise<K8sObject[]> {
   const objects = parseObjects(await helm.templateText(opts.chartDir ?? CHART_DIR, values, opts));
   for (const o of objects) validateObject(o);

@@ -65,9 +65,19 @@ httpGet:
   imagePullPolicy: {{ $v.image.pullPolicy }}
   args:
     {{- include "listenq-exporter.args" $root | trim | nindent 4 }}
-  {{- with $v.extraEnv }}
+  {{- $hostIP := and .daemonset (eq (include "listenq-exporter.bindsHostIP" $root) "true") }}
+  {{- if or $hostIP $v.extraEnv }}
   env:
+    {{- if $hostIP }}
+    # Expanded by the kubelet in --web.listen-address.
+    - name: HOST_IP
+      valueFrom:
+        fieldRef:
+          fieldPath: status.hostIP
+    {{- end }}
+    {{- with $v.extraEnv }}
     {{- toYaml . | nindent 4 }}
+    {{- end }}
   {{- end }}
   ports:
     - name: {{ include "listenq-exporter.portName" $root }}
@@ -79,9 +89,14 @@ httpGet:
   livenessProbe:
     {{- include "listenq-exporter.probe" (dict "root" $root "path" "/healthz") | trim | nindent 4 }}
     {{- toYaml $v.livenessProbe | nindent 4 }}
+  {{- /* No readiness probe on the sidecar: a container's readiness is part of its pod's Ready
+  condition, so a stalled exporter would take the app out of its Service. The liveness probe
+  restarts a hung exporter instead. */}}
+  {{- if .daemonset }}
   readinessProbe:
     {{- include "listenq-exporter.probe" (dict "root" $root "path" "/readyz") | trim | nindent 4 }}
     {{- toYaml $v.readinessProbe | nindent 4 }}
+  {{- end }}
   resources:
     {{- toYaml $v.resources | nindent 4 }}
   securityContext:

@@ -25,11 +25,30 @@ app.kubernetes.io/name: {{ include "listenq-exporter.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 
-{{- define "listenq-exporter.labels" -}}
+{{/* The chart's own labels on every object, then `commonLabels` (templated, as in the
+prometheus-community charts). A common label may not replace one of the chart's: the selectors
+and the monitors' jobLabel rely on them. */}}
+{{- define "listenq-exporter.ownLabels" -}}
 helm.sh/chart: {{ include "listenq-exporter.chart" . }}
 {{ include "listenq-exporter.selectorLabels" . }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{- define "listenq-exporter.labels" -}}
+{{- $own := include "listenq-exporter.ownLabels" . }}
+{{- $own }}
+{{- with .Values.commonLabels }}
+{{- $common := tpl (toYaml .) $ | fromYaml }}
+{{- /* The workload templates add app.kubernetes.io/component themselves. */}}
+{{- $taken := append (keys ($own | fromYaml)) "app.kubernetes.io/component" }}
+{{- range $k := keys $common | sortAlpha }}
+{{- if has $k $taken }}
+{{- fail (printf "commonLabels.%s would replace a label the chart sets itself; choose another key" $k) }}
+{{- end }}
+{{- end }}
+{{ toYaml $common }}
+{{- end }}
 {{- end }}
 
 {{- define "listenq-exporter.serviceAccountName" -}}
@@ -46,12 +65,21 @@ port when the exporter is a sidecar. */}}
 listenq-metrics
 {{- end }}
 
+{{/* The image as the prometheus-community charts build it: [registry/]repository:tag[@digest],
+with global.imageRegistry before image.registry. The project publishes no image, so there is
+no default repository to fall back on: rendering fails and says how to make one. */}}
 {{- define "listenq-exporter.image" -}}
-{{- if .Values.image.digest }}
-{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
-{{- else }}
-{{- printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion) }}
+{{- $img := .Values.image }}
+{{- $repo := required (printf "image.repository is not set, and this chart has no default image: the project publishes none. Build one from the repository's Dockerfile and push it, e.g. `podman build -t REGISTRY/listenq-exporter:%s . && podman push REGISTRY/listenq-exporter:%s` (docs/container.md), then set image.registry=REGISTRY and image.repository=listenq-exporter (or image.repository=REGISTRY/listenq-exporter)" .Chart.AppVersion .Chart.AppVersion) $img.repository }}
+{{- $registry := (.Values.global).imageRegistry | default $img.registry }}
+{{- $ref := printf "%s:%s" $repo ($img.tag | default .Chart.AppVersion | toString) }}
+{{- if $registry }}
+{{- $ref = printf "%s/%s" (trimSuffix "/" $registry) $ref }}
 {{- end }}
+{{- if $img.digest }}
+{{- $ref = printf "%s@%s" $ref $img.digest }}
+{{- end }}
+{{- $ref }}
 {{- end }}
 
 {{/* Where webConfig.secretName is mounted, and the web config file in it. */}}
@@ -82,6 +110,13 @@ as well is refused, not silently overridden. */}}
 {{- end }}
 {{- $_ := set $flags "web.config.file" $path }}
 {{- end }}
+{{- if eq (include "listenq-exporter.bindsHostIP" .) "true" }}
+{{- $given := index $flags "web.listen-address" | default ":9839" | toString }}
+{{- if not (hasPrefix ":" $given) }}
+{{- fail (printf "flags.web.listen-address (%s) names a host, but daemonset.listenOnAllInterfaces=false binds to the node IP itself; give only the port (:PORT)" $given) }}
+{{- end }}
+{{- $_ := set $flags "web.listen-address" (printf "[$(HOST_IP)]%s" $given) }}
+{{- end }}
 {{- if and (eq .Values.mode "daemonset") .Values.daemonset.hostProc.enabled }}
 {{- $given := index $flags "path.procfs" | default "" }}
 {{- if and $given (ne (toString $given) .Values.daemonset.hostProc.mountPath) }}
@@ -90,6 +125,14 @@ as well is refused, not silently overridden. */}}
 {{- $_ := set $flags "path.procfs" .Values.daemonset.hostProc.mountPath }}
 {{- end }}
 {{- toJson $flags }}
+{{- end }}
+
+{{/* "true" when the DaemonSet listens on the node IP only: hostNetwork with
+daemonset.listenOnAllInterfaces=false, as the node-exporter chart's option of that name. The
+address comes from the downward API (status.hostIP) through $(HOST_IP); kubelet probes and
+Prometheus reach a hostNetwork pod at that same IP. */}}
+{{- define "listenq-exporter.bindsHostIP" -}}
+{{- and (eq .Values.mode "daemonset") .Values.daemonset.hostNetwork (not .Values.daemonset.listenOnAllInterfaces) | toString }}
 {{- end }}
 
 {{/* The exporter's port: the one in --web.listen-address, else the exporter default. */}}
@@ -120,6 +163,9 @@ are printed as integers (YAML numbers arrive as floats, which would print as 1e+
 {{- end }}
 - {{ printf "--%s=%v" $name $v | quote }}
 {{- end }}
+{{- end }}
+{{- range .Values.extraArgs }}
+- {{ . | quote }}
 {{- end }}
 {{- end }}
 
