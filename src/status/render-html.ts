@@ -31,6 +31,7 @@ h2 small{font-weight:normal;color:#555}
 table{border-collapse:collapse}
 th,td{padding:.22em .6em;border-bottom:1px solid #e2e2e2;text-align:left;white-space:nowrap}
 th{font-weight:600;border-bottom:2px solid #bbb;background:#f6f6f6}
+th.wrap{white-space:normal;vertical-align:bottom}
 .n{text-align:right;font-variant-numeric:tabular-nums}
 .ns{font-size:.85em;color:#333}
 tr.full td{background:#fde8e6}
@@ -45,6 +46,11 @@ tr.full .bar .now{background:#c62828}
 footer{margin-top:1.6em;color:#444}
 footer a{margin-right:1.2em}
 `;
+
+/** Kernel field names may break between words (`Listen|Overflows`) so the table fits a window. */
+function breakable(field: string): Html {
+  return html`${field.split(/(?<=[a-z])(?=[A-Z])/).map((word, i) => html`${i > 0 ? html`<wbr>` : html``}${word}`)}`;
+}
 
 function rowClass(r: ListenerRow): string {
   if (r.full) return 'full';
@@ -102,7 +108,7 @@ function namespaceSections(snap: Snapshot, withNamespace: boolean): Html {
   );
   return html`<h2>Namespace counters <small>TcpExt, since the namespace was created</small></h2>
 <table id="counters">
-<thead><tr>${nsHead}<th class="n">IPv4 listeners</th><th class="n">IPv6 listeners</th>${TCPEXT_FIELDS.map((f) => html`<th class="n">${f}</th>`)}</tr></thead>
+<thead><tr>${nsHead}<th class="n">IPv4 listeners</th><th class="n">IPv6 listeners</th>${TCPEXT_FIELDS.map((f) => html`<th class="n wrap">${breakable(f)}</th>`)}</tr></thead>
 <tbody>
 ${counters}</tbody>
 </table>
