@@ -1,5 +1,6 @@
 /** Values as both forms of the status page show them, so the HTML and the text agree. */
-import type { ListenerSample } from '../sampler/snapshot.js';
+import type { Family } from '../net/ip-address.js';
+import type { ListenerSample, NamespaceSnapshot } from '../sampler/snapshot.js';
 import type { SysctlName } from '../sources/sysctls.js';
 
 export const NONE = '-';
@@ -36,8 +37,13 @@ export function namespaceText(labels: Readonly<Record<string, string>>): string 
     .join(' ');
 }
 
+/** Listening sockets of a family; unknown when no source that lists them answered. */
+export function listenerCount(ns: NamespaceSnapshot, family: Family): string {
+  return ns.familiesKnown[family] ? String(ns.listenerCounts[family]) : NONE;
+}
+
 /** Whether any namespace has labels: node-wide mode. */
-export function nodeWide(namespaces: readonly { readonly labels: Readonly<Record<string, string>> }[]): boolean {
+export function nodeWide(namespaces: readonly NamespaceSnapshot[]): boolean {
   return namespaces.some((ns) => Object.keys(ns.labels).length > 0);
 }
 

@@ -7,6 +7,7 @@ import type { SysctlName } from '../sources/sysctls.js';
 import {
   count,
   endpoint,
+  listenerCount,
   NONE,
   namespaceText,
   nodeWide,
@@ -98,7 +99,7 @@ function namespaceSections(snap: Snapshot, withNamespace: boolean): Html {
   const nsCell = (labels: Readonly<Record<string, string>>) => (withNamespace ? html`<td class="ns">${printable(namespaceText(labels))}</td>` : html``);
   const counters = snap.namespaces.map(
     (ns) =>
-      html`<tr>${nsCell(ns.labels)}<td class="n">${ns.listenerCounts.ipv4}</td><td class="n">${ns.listenerCounts.ipv6}</td>${TCPEXT_FIELDS.map((f) => html`<td class="n">${optional(ns.tcpExt?.[f])}</td>`)}</tr>
+      html`<tr>${nsCell(ns.labels)}<td class="n">${listenerCount(ns, 'ipv4')}</td><td class="n">${listenerCount(ns, 'ipv6')}</td>${TCPEXT_FIELDS.map((f) => html`<td class="n">${optional(ns.tcpExt?.[f])}</td>`)}</tr>
 `,
   );
   const sysctls = Object.keys(SYSCTL_NAMES) as SysctlName[];
@@ -130,13 +131,15 @@ function sourcesSection(snap: Snapshot): Html {
 `,
     ];
   });
+  const sample = html`<p id="sample">Sample ${snap.samplesTotal} taken ${utc(snap.timestampSeconds)}, ${new Html(AGE_GAP)} ago.</p>
+`;
   return html`<h2>Sources</h2>
 <table id="sources">
 <thead><tr><th>source</th><th>last run</th><th class="n">took</th><th class="n">errors</th><th class="n">rejected lines</th></tr></thead>
 <tbody>
 ${rows}</tbody>
 </table>
-`;
+${sample}`;
 }
 
 function page(info: PageInfo, meta: Html, body: Html): string {

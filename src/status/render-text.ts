@@ -7,6 +7,7 @@ import type { SysctlName } from '../sources/sysctls.js';
 import {
   count,
   endpoint,
+  listenerCount,
   NONE,
   namespaceText,
   nodeWide,
@@ -86,8 +87,8 @@ function namespaceSections(snap: Snapshot, withNamespace: boolean): string {
   const counterHead = [...nsHead, 'IPV4_LISTENERS', 'IPV6_LISTENERS', ...TCPEXT_FIELDS];
   const counters = snap.namespaces.map((n) => [
     ...ns(n.labels),
-    String(n.listenerCounts.ipv4),
-    String(n.listenerCounts.ipv6),
+    listenerCount(n, 'ipv4'),
+    listenerCount(n, 'ipv6'),
     ...TCPEXT_FIELDS.map((f) => optional(n.tcpExt?.[f])),
   ]);
   const sysctls = Object.keys(SYSCTL_NAMES) as SysctlName[];
@@ -109,7 +110,8 @@ function sourcesSection(snap: Snapshot): string {
     const s = snap.sources[name];
     return s ? [[name, s.up ? 'up' : 'DOWN', (s.durationSeconds * 1000).toFixed(1), String(s.errorsTotal), String(s.rejectedLinesTotal)]] : [];
   });
-  return ['SOURCES', columns(header, rows, new Set([2, 3, 4]))].join('\n');
+  const sample = `Sample ${snap.samplesTotal} taken ${utc(snap.timestampSeconds)}, ${AGE_GAP} ago.`;
+  return ['SOURCES', columns(header, rows, new Set([2, 3, 4])), '', sample].join('\n');
 }
 
 function page(info: PageInfo, meta: string, sections: readonly string[]): string {

@@ -31,8 +31,12 @@ export class StatusPage {
     private readonly nowSeconds: () => number = () => Date.now() / 1000,
   ) {}
 
+  private rendered = 0;
+
   /** How many times a page was rendered from a snapshot (for the once-per-snapshot test). */
-  renders = 0;
+  get renders(): number {
+    return this.rendered;
+  }
 
   render(format: PageFormat): { body: string; contentType: string } {
     const snap = this.latest();
@@ -44,7 +48,7 @@ export class StatusPage {
     if (!template) {
       template = RENDER[format](snap, this.info);
       this.templates[format] = template;
-      this.renders++;
+      this.rendered++;
     }
     const body = template.fill(snap === undefined ? '' : age(this.nowSeconds() - snap.timestampSeconds));
     return { body, contentType: CONTENT_TYPE[format] };

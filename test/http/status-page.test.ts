@@ -166,7 +166,8 @@ describe('status page content', () => {
     const body = renderStatusHtml(snap, INFO).fill('4.2 s');
     expect(body).toContain('<strong id="age">4.2 s</strong> ago · 7 samples');
     expect(body).toContain('sample taken 2027-01-15T08:00:00Z');
-    expect(body).toMatch(/<th class="n">ListenOverflows<\/th><th class="n">ListenDrops<\/th>/);
+    // Field names may wrap between words so the table fits a window.
+    expect(body).toContain('<th class="n wrap">Listen<wbr>Overflows</th><th class="n wrap">Listen<wbr>Drops</th><th class="n wrap">TCPReq<wbr>QFull<wbr>Drop</th>');
     expect(body).toContain('<tr><td class="n">1</td><td class="n">0</td><td class="n">28</td><td class="n">31</td><td class="n">-</td>');
     expect(body).toContain('<th class="n">net.core.somaxconn</th>');
     expect(body).toContain('<tr><td class="n">4096</td><td class="n">512</td><td class="n">1</td><td class="n">0</td></tr>');
@@ -179,6 +180,15 @@ describe('status page content', () => {
     expect(text).toMatch(/^ss +up +2\.5 +0 +0$/m);
     expect(text).toMatch(/^netstat +DOWN +0\.0 +3 +1$/m);
     expect(text).toContain('/metrics  /healthz  /readyz');
+    expect(text).toContain('\nSample 7 taken 2027-01-15T08:00:00Z, 4.2 s ago.\n');
+    expect(body).toContain('<p id="sample">Sample 7 taken 2027-01-15T08:00:00Z, 4.2 s ago.</p>');
+  });
+
+  it('shows a family\'s listener count as unknown when no source listed it', () => {
+    const ns = { ...namespace([listener(1)]), familiesKnown: { ipv4: true, ipv6: false } };
+    const body = renderStatusHtml(snapshot([ns]), INFO).fill('1 s');
+    expect(body).toContain('<tr><td class="n">1</td><td class="n">-</td><td class="n">28</td>');
+    expect(renderStatusText(snapshot([ns]), INFO).fill('1 s')).toMatch(/^ +1 +- +28 +31 /m);
   });
 
   it('escapes the telemetry path it links to', () => {
@@ -203,7 +213,8 @@ describe('StatusPage', () => {
     expect(page.renders).toBe(1);
     expect(a).toContain('<strong id="age">0.5 s</strong>');
     expect(b).toContain('<strong id="age">1 min 35 s</strong>');
-    expect(b.replace('1 min 35 s', '0.5 s')).toBe(a);
+    expect(b.replaceAll('1 min 35 s', '0.5 s')).toBe(a);
+    expect(b).toContain('<p id="sample">Sample 7 taken 2027-01-15T08:00:00Z, 1 min 35 s ago.</p>');
     page.render('text');
     page.render('text');
     expect(page.renders).toBe(2);
