@@ -18,11 +18,11 @@ import { connectClients, createNetns, listen, type Netns, waitFor } from '../../
 
 const execFileP = promisify(execFile);
 
-export const SCREENSHOT_PATH = fileURLToPath(new URL('../../docs/status-page.png', import.meta.url));
+const SCREENSHOT_PATH = fileURLToPath(new URL('../../docs/status-page.png', import.meta.url));
 export const WINDOW = { width: 1280, height: 900 } as const;
 
 /** The listeners of the scene by role: each held by its own helper, never accepting. */
-export interface StatusScene {
+interface StatusScene {
   readonly full: number;
   readonly nearlyFull: number;
   readonly busy: number;

@@ -12,7 +12,7 @@ type Part = Html | string | number | readonly Html[];
 const ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 /** NUL becomes U+FFFD, as an HTML parser would make it (and the page's age gap stays unique). */
-export function escapeHtml(s: string): string {
+function escapeHtml(s: string): string {
   return s.replace(/[&<>"'\u0000]/g, (c) => ESCAPES[c] ?? '\ufffd');
 }
 

@@ -20,7 +20,7 @@ export interface ListenerRow {
   readonly full: boolean;
 }
 
-export function ratio(value: number, limit: number | undefined): number | undefined {
+function ratio(value: number, limit: number | undefined): number | undefined {
   if (limit === undefined) return undefined;
   if (limit === 0) return value > 0 ? Infinity : 0;
   return value / limit;

@@ -105,7 +105,7 @@ function names(entries: string): Set<string> {
 }
 
 /** SystemCallFilter lines as systemd reads them: the first an allow list, `~` lines remove. */
-export function allowedSyscalls(s: Map<string, string[]>): Set<string> {
+function allowedSyscalls(s: Map<string, string[]>): Set<string> {
   const [first, ...rest] = s.get('SystemCallFilter') ?? [];
   if (first === undefined || first.startsWith('~')) throw new Error('SystemCallFilter must start with an allow list');
   const allowed = names(first);
@@ -116,7 +116,7 @@ export function allowedSyscalls(s: Map<string, string[]>): Set<string> {
   return allowed;
 }
 
-export function addressFamilies(s: Map<string, string[]>): number[] {
+function addressFamilies(s: Map<string, string[]>): number[] {
   return setting(s, 'RestrictAddressFamilies')
     .split(/\s+/)
     .map((f) => {
@@ -145,7 +145,7 @@ const RET = 0x06;
  * included), socket() only for the allowed families (EAFNOSUPPORT, as systemd answers),
  * the allowed syscalls, and the configured errno for everything else.
  */
-export function seccompProgram(s: Map<string, string[]>): Buffer {
+function seccompProgram(s: Map<string, string[]>): Buffer {
   if (process.arch !== 'x64') throw new Error(`the seccomp emulation knows x86_64 only, not ${process.arch}`);
   if (setting(s, 'SystemCallArchitectures') !== 'native') throw new Error('expected SystemCallArchitectures=native');
   const errno = ERRNO[setting(s, 'SystemCallErrorNumber')];
