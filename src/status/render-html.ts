@@ -68,15 +68,46 @@ function bar(r: ListenerRow): Html {
 
 function listenerRow(r: ListenerRow, withNamespace: boolean, withProcess: boolean): Html {
   const l = r.sample;
-  return html`<tr class="${rowClass(r)}">${withNamespace ? html`<td class="ns">${printable(namespaceText(r.namespace))}</td>` : html``}<td class="addr">${printable(endpoint(l))}</td><td class="dev">${printable(l.device ?? NONE)}</td><td class="n">${l.slot}</td>${withProcess ? html`<td class="proc">${printable(l.process ?? NONE)}</td>` : html``}<td class="n len">${l.depth}</td><td class="n">${optional(l.limit)}</td><td class="n">${l.peak}</td><td class="fill">${bar(r)}</td><td class="n">${seconds(l.fullSeconds)}</td><td class="n">${optional(l.drops)}</td><td class="n">${optional(l.synRecv)}</td></tr>
+  const cells = [
+    ...(withNamespace ? [html`<td class="ns">${printable(namespaceText(r.namespace))}</td>`] : []),
+    html`<td class="addr">${printable(endpoint(l))}</td>`,
+    html`<td class="dev">${printable(l.device ?? NONE)}</td>`,
+    html`<td class="n">${l.slot}</td>`,
+    ...(withProcess ? [html`<td class="proc">${printable(l.process ?? NONE)}</td>`] : []),
+    html`<td class="n len">${l.depth}</td>`,
+    html`<td class="n">${optional(l.limit)}</td>`,
+    html`<td class="n">${l.peak}</td>`,
+    html`<td class="fill">${bar(r)}</td>`,
+    html`<td class="n">${seconds(l.fullSeconds)}</td>`,
+    html`<td class="n">${optional(l.drops)}</td>`,
+    html`<td class="n">${optional(l.synRecv)}</td>`,
+  ];
+  return html`<tr class="${rowClass(r)}">${cells}</tr>
 `;
+}
+
+function listenerHeader(withNamespace: boolean, withProcess: boolean): Html[] {
+  return [
+    ...(withNamespace ? [html`<th>namespace</th>`] : []),
+    html`<th>address:port</th>`,
+    html`<th>device</th>`,
+    html`<th class="n">slot</th>`,
+    ...(withProcess ? [html`<th>process</th>`] : []),
+    html`<th class="n">length</th>`,
+    html`<th class="n">limit</th>`,
+    html`<th class="n">peak</th>`,
+    html`<th>fill</th>`,
+    html`<th class="n">full seconds</th>`,
+    html`<th class="n">drops</th>`,
+    html`<th class="n">SYN_RECV</th>`,
+  ];
 }
 
 function listenersSection(snap: Snapshot, withNamespace: boolean): Html {
   const rows = listenerRows(snap);
   const withProcess = rows.some((r) => r.sample.process !== undefined) || snap.listenersUnattributed !== undefined;
   const total = rows.length + snap.listenersDropped;
-  const columns = 10 + (withNamespace ? 1 : 0) + (withProcess ? 1 : 0);
+  const header = listenerHeader(withNamespace, withProcess);
   const dropped =
     snap.listenersDropped > 0
       ? html`<p class="notice" id="left-out">${count(snap.listenersDropped, 'listening socket')} not shown: there are more than --max-listeners, and the least loaded are left out (as in /metrics).</p>`
@@ -87,9 +118,9 @@ function listenersSection(snap: Snapshot, withNamespace: boolean): Html {
       : html``;
   return html`<h2>Listeners <small>${rows.length} of ${total}, fullest first</small></h2>
 ${dropped}${unattributed}<table id="listeners">
-<thead><tr>${withNamespace ? html`<th>namespace</th>` : html``}<th>address:port</th><th>device</th><th class="n">slot</th>${withProcess ? html`<th>process</th>` : html``}<th class="n">length</th><th class="n">limit</th><th class="n">peak</th><th>fill</th><th class="n">full seconds</th><th class="n">drops</th><th class="n">SYN_RECV</th></tr></thead>
+<thead><tr>${header}</tr></thead>
 <tbody>
-${rows.length === 0 ? html`<tr><td colspan="${columns}">No listening sockets.</td></tr>` : rows.map((r) => listenerRow(r, withNamespace, withProcess))}</tbody>
+${rows.length === 0 ? html`<tr><td colspan="${header.length}">No listening sockets.</td></tr>` : rows.map((r) => listenerRow(r, withNamespace, withProcess))}</tbody>
 </table>
 `;
 }

@@ -24,14 +24,13 @@ const CONTENT_TYPE: Record<PageFormat, string> = {
 export class StatusPage {
   private snap: Snapshot | undefined;
   private templates: Partial<Record<PageFormat, PageTemplate>> = {};
+  private rendered = 0;
 
   constructor(
     private readonly latest: () => Snapshot | undefined,
     private readonly info: PageInfo,
     private readonly nowSeconds: () => number = () => Date.now() / 1000,
   ) {}
-
-  private rendered = 0;
 
   /** How many times a page was rendered from a snapshot (for the once-per-snapshot test). */
   get renders(): number {

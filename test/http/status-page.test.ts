@@ -196,6 +196,12 @@ describe('status page content', () => {
     expect(body).toContain('<a href="/m&quot;&gt;&lt;x">');
   });
 
+  it('says so when there are no listeners', () => {
+    const snap = snapshot([namespace([])]);
+    expect(renderStatusHtml(snap, INFO).fill('1 s')).toContain('<tbody>\n<tr><td colspan="10">No listening sockets.</td></tr></tbody>');
+    expect(renderStatusText(snap, INFO).fill('1 s')).toContain('LISTENERS: 0 of 0, fullest first\nNo listening sockets.\n');
+  });
+
   it('says so before the first sample', () => {
     expect(renderStatusHtml(undefined, INFO).fill('')).toContain('no sample yet');
     expect(renderStatusText(undefined, INFO).fill('')).toContain('no sample yet');
