@@ -10,8 +10,11 @@
  * - SystemCallFilter, SystemCallErrorNumber, SystemCallArchitectures=native and
  *   RestrictAddressFamilies: a seccomp filter built here from `systemd-analyze
  *   syscall-filter`'s own group lists, installed by a few lines of Python before exec.
- * Not applied: PrivateUsers, RestrictNamespaces, LockPersonality, ProtectClock and the
- * other settings that only remove what the exporter never uses.
+ * Read-only /proc and /sys stand in for ProtectKernelTunables and ProtectControlGroups.
+ * Not applied: PrivateUsers, PrivateIPC, RestrictNamespaces, LockPersonality, SecureBits,
+ * KeyringMode, RestrictRealtime, RestrictSUIDSGID, ProtectClock, ProtectHostname and
+ * ProtectKernelModules/Logs: they take away what the exporter never uses, and need
+ * systemd (or a user namespace) to set up.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, realpathSync } from 'node:fs';
