@@ -3,15 +3,18 @@
  * test machines do not run it as PID 1), read from the unit file itself so the two cannot
  * drift:
  * - DynamicUser, no capabilities, NoNewPrivileges, UMask: setpriv and umask;
+ * - PrivateUsers: a user namespace where only the service's own uid is mapped (a new user
+ *   namespace starts with every capability in it; they are dropped again inside);
  * - ProtectSystem=strict, PrivateTmp, ProtectHome, PrivateDevices, ProtectProc=invisible:
- *   a private mount namespace (unshare) where every mount is read-only, /tmp and /var/tmp
+ *   a private mount namespace (unshare) where every mount but /proc is read-only, /tmp and /var/tmp
  *   are fresh, home directories are empty, /dev holds only the basic nodes and /proc hides
  *   other users' processes;
  * - SystemCallFilter, SystemCallErrorNumber, SystemCallArchitectures=native and
  *   RestrictAddressFamilies: a seccomp filter built here from `systemd-analyze
  *   syscall-filter`'s own group lists, installed by a few lines of Python before exec.
- * Read-only /proc and /sys stand in for ProtectKernelTunables and ProtectControlGroups.
- * Not applied: PrivateUsers, PrivateIPC, RestrictNamespaces, LockPersonality, SecureBits,
+ * Read-only /proc/sys (and the like) and /sys stand in for ProtectKernelTunables and
+ * ProtectControlGroups.
+ * Not applied: PrivateIPC, RestrictNamespaces, LockPersonality, SecureBits,
  * KeyringMode, RestrictRealtime, RestrictSUIDSGID, ProtectClock, ProtectHostname and
  * ProtectKernelModules/Logs: they take away what the exporter never uses, and need
  * systemd (or a user namespace) to set up.
@@ -211,12 +214,18 @@ mount -t tmpfs -o mode=755,nosuid tmpfs /dev
 for node in null:3 zero:5 full:7 random:8 urandom:9; do mknod -m 666 "/dev/\${node%:*}" c 1 "\${node#*:}"; done
 umount -R -l /proc
 mount -t proc -o nosuid,nodev,noexec,hidepid=invisible proc /proc
+# ProtectKernelTunables: the kernel's knobs read-only, the process's own files (uid_map) not.
+for p in /proc/sys /proc/sysrq-trigger /proc/irq /proc/bus /proc/fs /proc/acpi /proc/latency_stats /proc/timer_list; do
+  if [ -e "$p" ]; then mount --bind "$p" "$p"; fi
+done
 # A mount that cannot be made read-only stays writable: the test reads mountinfo to catch it.
-for mp in $(awk '{print $5}' /proc/self/mountinfo | sort -u); do mount -o remount,bind,ro "$mp" 2>/dev/null || true; done
+for mp in $(awk '$5 != "/proc" {print $5}' /proc/self/mountinfo | sort -u); do mount -o remount,bind,ro "$mp" 2>/dev/null || true; done
 for t in /tmp /var/tmp; do mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs "$t"; done
 for h in /home /root /run/user; do if [ -d "$h" ]; then mount -t tmpfs -o ro,mode=000 tmpfs "$h"; fi; done
 umask 077
-exec setpriv --reuid="$uid" --regid="$uid" --clear-groups --inh-caps=-all --ambient-caps=-all --bounding-set=-all --no-new-privs -- "$python" -c "$install_seccomp" "$filter" "$@"
+exec setpriv --reuid="$uid" --regid="$uid" --clear-groups --inh-caps=-all --ambient-caps=-all --bounding-set=-all --no-new-privs -- \
+  unshare --user --map-current-user --keep-caps -- \
+  setpriv --inh-caps=-all --ambient-caps=-all --bounding-set=-all -- "$python" -c "$install_seccomp" "$filter" "$@"
 `;
 
 /** PATH as systemd sets it for services. */

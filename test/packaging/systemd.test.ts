@@ -4,7 +4,7 @@
  * systemd-sandbox.ts) in a test namespace with a real listener, giving correct metrics.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync, realpathSync } from 'node:fs';
+import { readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -139,10 +139,15 @@ describe("the unit's ExecStart under its restrictions", () => {
     for (const set of ['CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb']) expect(status).toMatch(new RegExp(`^${set}:\\s+0+$`, 'm'));
     expect(status).toMatch(/^NoNewPrivs:\s+1$/m);
     expect(status).toMatch(/^Seccomp:\s+2$/m);
+    // PrivateUsers: a user namespace of its own.
+    expect(readlinkSync(`/proc/${pid}/ns/user`)).not.toBe(readlinkSync('/proc/self/ns/user'));
     const cmdline = (await ns.run(['cat', `/proc/${pid}/cmdline`])).split('\0');
     expect(cmdline.slice(0, 2)).toEqual(execStart(unit));
     const mounts = (await ns.run(['cat', `/proc/${pid}/mountinfo`])).trim().split('\n').map((line) => line.split(' '));
     const writable = mounts.filter((f) => !f[5]!.split(',').includes('ro')).map((f) => f[4]);
-    expect(writable.sort()).toEqual(['/tmp', '/var/tmp']);
+    // /proc itself stays writable, as under systemd: ProtectKernelTunables makes /proc/sys
+    // and the like read-only, not a process's own files.
+    expect(writable.sort()).toEqual(['/proc', '/tmp', '/var/tmp']);
+    expect(mounts.find((f) => f[4] === '/proc/sys')?.[5]?.split(',')).toContain('ro');
   });
 });
