@@ -74,6 +74,7 @@ async function main(): Promise<void> {
     telemetryPath: cfg.telemetryPath,
     version: VERSION,
     exposition,
+    latest: () => sampler.latest(),
     ready: () => sampler.latest() !== undefined,
     log,
     web,

@@ -1,19 +1,22 @@
 /**
  * The HTTP face: /metrics (Prometheus text, or OpenMetrics when the scraper asks for it),
- * a landing page, liveness and readiness. Scrapes read rendered snapshots only.
+ * a status page at /, liveness and readiness. Scrapes read rendered snapshots only.
  */
 import Fastify, { LogController } from 'fastify';
 import type { RequestListener } from 'node:http';
 import type { Logger } from 'pino';
 import type { Exposition } from '../metrics/exposition.js';
 import type { ExpositionFormat } from '../metrics/catalog.js';
-import { landingPage } from './landing-page.js';
+import type { Snapshot } from '../sampler/snapshot.js';
+import { StatusPage } from '../status/status-page.js';
 import type { WebGuard } from './web-config/web-guard.js';
 
 interface ServerOptions {
   readonly telemetryPath: string;
   readonly version: string;
   readonly exposition: Exposition;
+  /** The snapshot the status page at `/` shows. */
+  readonly latest: () => Snapshot | undefined;
   readonly ready: () => boolean;
   readonly log: Logger;
   /** TLS, basic auth and headers from --web.config.file; absent: plain HTTP, no auth. */
@@ -55,7 +58,7 @@ export function buildServer(o: ServerOptions) {
   });
   if (web) app.addHook('onRequest', web.onRequest(PUBLIC_ROUTES));
 
-  const landing = landingPage(o.version, o.telemetryPath);
+  const status = new StatusPage(o.latest, { version: o.version, telemetryPath: o.telemetryPath });
 
   app.get(o.telemetryPath, async (req, reply) => {
     const rendered = await o.exposition.render(negotiateFormat(req.headers.accept));
@@ -65,7 +68,7 @@ export function buildServer(o: ServerOptions) {
     }
     return reply.send(rendered.body);
   });
-  app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(landing));
+  app.get('/', status.handler());
   app.get('/healthz', async (_req, reply) => reply.type('text/plain; charset=utf-8').send('ok\n'));
   app.get('/readyz', async (_req, reply) => {
     const ready = o.ready();

@@ -49,8 +49,8 @@ describe('HTTP endpoints', () => {
     expect(r.body).toBe('');
   });
 
-  it('has a landing page linking to the metrics path that reflects no input', async () => {
-    const r = await app.inject({ method: 'GET', url: '/?q=<script>alert(1)</script>' });
+  it('has a status page linking to the metrics path that reflects no input', async () => {
+    const r = await app.inject({ method: 'GET', url: '/?q=<script>alert(1)</script>', headers: { accept: 'text/html' } });
     expect(r.statusCode).toBe(200);
     expect(r.headers['content-type']).toContain('text/html');
     expect(r.body).toContain('href="/custom-metrics"');

@@ -24,6 +24,7 @@ const app = buildServer({
   telemetryPath: '/metrics',
   version: '0.0.0-test',
   exposition: new Exposition(() => undefined, { version: '0.0.0-test', host: () => undefined }),
+  latest: () => undefined,
   ready: () => true,
   log: silentLog,
   web,

@@ -22,6 +22,7 @@ export function wire(args: string[] = []) {
     telemetryPath: cfg.telemetryPath,
     version: '0.0.0-test',
     exposition,
+    latest: () => sampler.latest(),
     ready: () => sampler.latest() !== undefined,
     log: silentLog,
   });
