@@ -25,7 +25,7 @@ const LISTENER_METRICS = new Set(
 function expand(expr: string): string {
   return expr
     .replace(/\$__rate_interval|\$__interval|\$__range/g, '5m')
-    .replace(/\$\{?(job|instance|port)\}?/g, '.*');
+    .replace(/\$\{?([A-Za-z]\w*)\}?/g, '.*');
 }
 
 function targets(p: Record<string, unknown>): Record<string, unknown>[] {
@@ -61,12 +61,17 @@ describe('Grafana dashboard', () => {
     expect(arr(obj(dash['annotations'], 'annotations')['list'], 'annotations.list').length).toBeGreaterThan(0);
   });
 
-  it('has datasource, job, instance and port variables, chained so each narrows the next', () => {
+  it('has datasource, job, instance, namespace, pod, netns and port variables, chained so each narrows the next', () => {
     const byName = new Map(variables.map((v) => [v['name'], v]));
     const ds = byName.get('datasource');
     expect(ds?.['type']).toBe('datasource');
     expect(ds?.['query']).toBe('prometheus');
-    for (const name of ['job', 'instance', 'port']) {
+    expect(variables.map((v) => v['name'])).toEqual(['datasource', 'job', 'instance', 'namespace', 'pod', 'netns', 'port']);
+    // Pods and their namespaces as kube-state-metrics lists them; netns without it.
+    expect(String(byName.get('namespace')!['query'])).toBe('label_values(kube_pod_info, namespace)');
+    expect(String(byName.get('pod')!['query'])).toContain('kube_pod_info{namespace=~"$namespace"}');
+    expect(String(byName.get('netns')!['query'])).toContain('$instance');
+    for (const name of ['job', 'instance', 'namespace', 'pod', 'netns', 'port']) {
       const v = byName.get(name)!;
       expect(v, name).toBeDefined();
       expect(v['type']).toBe('query');
@@ -125,6 +130,11 @@ describe('Grafana dashboard', () => {
       const selectors = [...expr.matchAll(/([a-z_:]+)\{([^}]*)\}/g)];
       expect(selectors.length, where).toBeGreaterThan(0);
       for (const [, name, matchers] of selectors) {
+        if (name === 'kube_pod_info') {
+          // The pod join: narrowed by the namespace and pod variables instead.
+          expect(matchers, where).toBe('namespace=~"$namespace",pod=~"$pod"');
+          continue;
+        }
         expect(matchers, `${where}: ${name}`).toContain('job=~"$job"');
         expect(matchers, `${where}: ${name}`).toContain('instance=~"$instance"');
         if (LISTENER_METRICS.has(name!)) expect(matchers, `${where}: ${name}`).toContain('port=~"$port"');
@@ -149,9 +159,76 @@ describe('Grafana dashboard', () => {
     }
     for (const e of exprs) expect(unknownNames(e.expr, false), e.where).toEqual([]);
     const expanded = exprs.map((e) => ({ where: e.where, expr: expand(e.expr) }));
-    for (const e of expanded) expect(e.expr, e.where).not.toContain('$');
+    // label_replace's "$1" is PromQL's own; any other $ is an unexpanded variable.
+    for (const e of expanded) expect(e.expr, e.where).not.toMatch(/\$(?!\d)/);
     const res = await checkExpressions(expanded);
     expect(res.code, `${res.output}\n${expanded.map((e, i) => `${i}: ${e.where}`).join('\n')}`).toBe(0);
+  });
+
+  it('narrows every per-listener and per-namespace query by the namespace, pod and netns variables', () => {
+    for (const p of queryPanels) {
+      for (const t of targets(p)) {
+        const expr = str(t['expr'], 'expr');
+        const names = referencedNames(expr);
+        const perNamespace = names.some((n) => {
+          const m = Object.values(METRICS).find((x) => x.name === n);
+          return m?.labels.includes('netns') ?? false;
+        });
+        if (!perNamespace) continue;
+        const where = `${String(p['title'])}/${String(t['refId'])}`;
+        expect(expr, where).toContain('netns=~"$netns"');
+        expect(expr, where).toContain('kube_pod_info{namespace=~"$namespace",pod=~"$pod"}');
+        expect(expr, where).toContain('* on(cluster, pod_uid) group_left(namespace, pod)');
+      }
+    }
+  });
+
+  it('uses $__rate_interval in every rate, and per-second or percent units', () => {
+    for (const p of queryPanels) {
+      const title = String(p['title']);
+      const unit = obj(obj(p['fieldConfig'], 'fieldConfig')['defaults'], 'defaults')['unit'];
+      const exprs = targets(p).map((t) => str(t['expr'], 'expr'));
+      for (const e of exprs) {
+        for (const m of e.matchAll(/\brate\([^\[]*\[([^\]]+)\]/g)) expect(m[1], `${title}: ${e}`).toBe('$__rate_interval');
+      }
+      if (p['type'] === 'table') continue;
+      if (/ratio|fill|time full|observed full/i.test(title)) expect(unit, title).toBe('percentunit');
+      else if (/\/s\b/.test(title)) expect(unit, title).toBe('cps');
+    }
+  });
+
+  it('bounds every per-listener time series and bar with topk, and names pod and netns in its legend', () => {
+    for (const p of queryPanels.filter((x) => x['type'] === 'timeseries' || x['type'] === 'bargauge')) {
+      for (const t of targets(p)) {
+        const expr = str(t['expr'], 'expr');
+        const perNamespace = referencedNames(expr).some((n) => Object.values(METRICS).find((x) => x.name === n)?.labels.includes('netns'));
+        if (!perNamespace) continue;
+        const where = `${String(p['title'])}/${String(t['refId'])}`;
+        expect(expr, where).toMatch(/^topk\(\d+, /);
+        expect(String(t['legendFormat']), where).toContain('{{pod}}');
+        expect(String(t['legendFormat']), where).toContain('{{netns}}');
+      }
+    }
+  });
+
+  it('shows ratios above 1 on the fill bar: the queue reaches limit + 1', () => {
+    const bar = queryPanels.find((p) => p['type'] === 'bargauge')!;
+    const d = obj(obj(bar['fieldConfig'], 'fieldConfig')['defaults'], 'defaults');
+    expect(Number(d['max'])).toBeGreaterThanOrEqual(2);
+  });
+
+  it('counts only this exporter\'s targets in the target panels, not every job Prometheus scrapes', () => {
+    const upExprs = panelExprs().filter((e) => /\bup\{/.test(e.expr));
+    expect(upExprs.length).toBeGreaterThanOrEqual(3);
+    for (const e of upExprs) expect(e.expr, e.where).toContain('and on(job, instance) last_over_time(listenq_build_info{');
+  });
+
+  it('has a top-N fullest listeners table and a drops-per-listener panel', () => {
+    const table = queryPanels.find((p) => p['title'] === 'Listeners, fullest first')!;
+    expect(str(targets(table)[0]!['expr'], 'expr')).toMatch(/^topk\(\d+, /);
+    expect(targets(table).some((t) => String(t['expr']).includes(METRICS.listenerDrops.name))).toBe(true);
+    const drops = queryPanels.find((p) => p['title'] === 'Drops per listener /s')!;
+    expect(str(targets(drops)[0]!['expr'], 'expr')).toContain(`rate(${METRICS.listenerDrops.name}{`);
   });
 
   it('renames table columns only for queries that exist', () => {
