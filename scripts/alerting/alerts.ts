@@ -26,6 +26,7 @@ export interface AlertSpec {
   readonly group: AlertGroupName;
   readonly severity: Severity;
   readonly for: string;
+  /** The measured quantity; alertValue() gives it the sampled pod's labels where it has a pod. */
   value(use: Use, cfg: AlertingConfig): string;
   readonly op: Comparison;
   readonly threshold: number;
@@ -134,7 +135,7 @@ function overflowing(severity: 'warning' | 'critical'): AlertSpec {
     group: 'listenq-exporter.listeners',
     severity,
     for: critical ? '5m' : '10m',
-    value: (use) => withSampledPod(use(DEF.listenerDrops)),
+    value: (use) => use(DEF.listenerDrops),
     op: '>',
     threshold: critical ? T.overflowCriticalPerSecond : T.overflowWarningPerSecond,
     summary: `${SOCKET} drops {{ $value | humanize }} connection requests/s`,
@@ -161,7 +162,7 @@ function namespaceOverflowing(severity: 'warning' | 'critical'): AlertSpec {
     group: 'listenq-exporter.namespace',
     severity,
     for: critical ? '5m' : '10m',
-    value: (use) => withSampledPod(`${use(DEF.overflows)} unless ${on('instance', 'job', 'netns')} ${M.listenerDrops.name}`),
+    value: (use) => `${use(DEF.overflows)} unless ${on('instance', 'job', 'netns')} ${M.listenerDrops.name}`,
     op: '>',
     threshold: critical ? T.overflowCriticalPerSecond : T.overflowWarningPerSecond,
     summary: `Full accept queues drop {{ $value | humanize }} connections/s on {{ $labels.instance }}${WHERE}`,
@@ -189,9 +190,7 @@ export const ALERTS: readonly AlertSpec[] = [
     // a real depth, or once it was observed over its limit (a tiny queue that holds one
     // connection at a time is not saturated).
     value: (use) =>
-      withSampledPod(
-        `max without (slot) (${use(DEF.peakFill)} and (${M.acceptQueuePeakLength.name} >= ${T.saturatedMinDepth} or ${use(DEF.fullRatio)} > 0))`,
-      ),
+      `max without (slot) (${use(DEF.peakFill)} and (${M.acceptQueuePeakLength.name} >= ${T.saturatedMinDepth} or ${use(DEF.fullRatio)} > 0))`,
     op: '>=',
     threshold: T.saturatedFill,
     summary: `Accept queue of ${LISTENER} is {{ $value | humanizePercentage }} full`,
@@ -211,10 +210,10 @@ export const ALERTS: readonly AlertSpec[] = [
       const limit = M.acceptQueueLimit.name;
       const peak = M.acceptQueuePeakLength.name;
       // No division anywhere, so limit 0 (listen(0)) is judged like any other tiny limit.
-      return withSampledPod(
+      return (
         `${limit} and (${peak} > 0) and (${peak} >= ${T.tinyLimitFilledFraction} * ${limit})` +
-          // somaxconn is per network namespace: with --namespaces=all, compare within one.
-          ` and (${limit} < ${T.tinyLimit} or ${limit} >= ${on('instance', 'job', 'netns')} group_left ${M.somaxconn.name})`,
+        // somaxconn is per network namespace: with --namespaces=all, compare within one.
+        ` and (${limit} < ${T.tinyLimit} or ${limit} >= ${on('instance', 'job', 'netns')} group_left ${M.somaxconn.name})`
       );
     },
     // The value is the limit itself (possibly 0), so the comparison selects every candidate.
@@ -238,7 +237,7 @@ export const ALERTS: readonly AlertSpec[] = [
     group: 'listenq-exporter.namespace',
     severity: 'warning',
     for: '10m',
-    value: (use) => withSampledPod(use(DEF.synDrops)),
+    value: (use) => use(DEF.synDrops),
     op: '>',
     threshold: T.synDropsPerSecond,
     summary: `Full SYN queues drop {{ $value | humanize }} SYNs/s on {{ $labels.instance }}${WHERE}`,
@@ -256,7 +255,7 @@ export const ALERTS: readonly AlertSpec[] = [
     for: '10m',
     // tcp_syncookies=2 answers every SYN with a cookie and counts each one here: by design.
     // Per network namespace: one namespace's tcp_syncookies=2 must not silence another's storm.
-    value: (use) => withSampledPod(`${use(DEF.synCookies)} unless ${on('instance', 'job', 'netns')} ${M.syncookiesMode.name} == 2`),
+    value: (use) => `${use(DEF.synCookies)} unless ${on('instance', 'job', 'netns')} ${M.syncookiesMode.name} == 2`,
     op: '>',
     threshold: T.synCookiesPerSecond,
     summary: `Full SYN queues answered {{ $value | humanize }} SYNs/s with syncookies on {{ $labels.instance }}${WHERE}`,
@@ -327,6 +326,20 @@ export const ALERTS: readonly AlertSpec[] = [
     panel: 'Target up',
   },
 ];
+
+/** Alerts about a listener or a network namespace, which in node-wide mode belongs to a pod. */
+export function aboutPod(a: Pick<AlertSpec, 'group'>): boolean {
+  return a.group !== 'listenq-exporter.exporter';
+}
+
+/**
+ * The value as the rules evaluate it: about a pod, with that pod's namespace and pod labels
+ * from kube_pod_info in node-wide mode (see withSampledPod).
+ */
+export function alertValue(a: AlertSpec, use: Use, cfg: AlertingConfig): string {
+  const v = a.value(use, cfg);
+  return aboutPod(a) ? withSampledPod(v) : v;
+}
 
 /** Unique per rule: the name alone is shared by a warning/critical pair. */
 export function alertKey(a: Pick<AlertSpec, 'name' | 'severity'>): string {

@@ -9,7 +9,7 @@
  * Grafana treats 0 as "not firing".
  */
 import { stringify } from 'yaml';
-import { ALERTS, type AlertSpec } from './alerts.js';
+import { ALERTS, type AlertSpec, alertValue } from './alerts.js';
 import { type AlertingConfig, DEFAULT_CONFIG, runbookUrl } from './config.js';
 import { DASHBOARD_UID, panelIds } from './dashboard.js';
 import { useInlined } from './definitions.js';
@@ -67,7 +67,7 @@ export function grafanaRule(a: AlertSpec, cfg: AlertingConfig = DEFAULT_CONFIG):
         datasourceUid: DATASOURCE_PLACEHOLDER,
         model: {
           refId: QUERY_REF,
-          expr: a.value(useInlined(NO_SCOPE), cfg),
+          expr: alertValue(a, useInlined(NO_SCOPE), cfg),
           instant: true,
           range: false,
           intervalMs: 1000,

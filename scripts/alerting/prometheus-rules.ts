@@ -3,7 +3,7 @@
  * The Helm chart's PrometheusRule takes its `groups` from this same function's output.
  */
 import { stringify } from 'yaml';
-import { ALERTS, type AlertSpec } from './alerts.js';
+import { ALERTS, type AlertSpec, alertValue } from './alerts.js';
 import { type AlertingConfig, DEFAULT_CONFIG, runbookUrl } from './config.js';
 import { DEFINITIONS, useRecorded } from './definitions.js';
 import { guard, NO_SCOPE } from './promql.js';
@@ -36,7 +36,7 @@ export function alertExpr(value: string, alert: Pick<AlertSpec, 'op' | 'threshol
 export function alertingRule(a: AlertSpec, cfg: AlertingConfig = DEFAULT_CONFIG): AlertingRule {
   return {
     alert: a.name,
-    expr: alertExpr(a.value(useRecorded, cfg), a),
+    expr: alertExpr(alertValue(a, useRecorded, cfg), a),
     for: a.for,
     labels: { severity: a.severity },
     annotations: {

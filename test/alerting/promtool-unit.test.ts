@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { ALERTS } from '../../scripts/alerting/alerts.js';
+import { ALERTS, alertValue } from '../../scripts/alerting/alerts.js';
 import { DEFAULT_CONFIG } from '../../scripts/alerting/config.js';
 import { useInlined } from '../../scripts/alerting/definitions.js';
 import { RULES_FILE } from '../../scripts/alerting/outputs.js';
@@ -81,7 +81,7 @@ describe('promtool test rules', () => {
       name: g.name,
       rules: g.rules.map((r) => {
         const a = 'alert' in r ? ALERTS.find((x) => x.name === r.alert && x.severity === r.labels['severity']) : undefined;
-        return a ? { ...alertingRule(a), expr: alertExpr(a.value(inline, DEFAULT_CONFIG), a) } : r;
+        return a ? { ...alertingRule(a), expr: alertExpr(alertValue(a, inline, DEFAULT_CONFIG), a) } : r;
       }),
     }));
     const inlinedExprs = groups.flatMap((g) => g.rules).filter((r) => 'alert' in r).map((r) => r.expr);
