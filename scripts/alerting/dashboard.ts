@@ -52,7 +52,7 @@ const top = (expr: string): string => `topk(${TOP_N}, ${expr})`;
  * every target Prometheus scrapes. A target that went down keeps its build_info for a day
  * through last_over_time, so it is counted as down rather than vanishing.
  */
-const UP = `${series('up', HEALTH)} and on(job, instance) last_over_time(${hm('buildInfo')}[1d])`;
+const UP = `${series('up', HEALTH)} and ${on('job', 'instance')} last_over_time(${hm('buildInfo')}[1d])`;
 
 /** Legends name the pod (node-wide mode with kube-state-metrics, or sidecar mode) and the netns. */
 const WHERE = '{{instance}} {{namespace}} {{pod}} {{netns}}';
@@ -230,8 +230,10 @@ const health: RowSpec = {
       description: `${M.listenersDropped.help} Above 0, the least loaded sockets have no per-socket series; ListenqListenersDropped fires after ${THRESHOLDS.listenersDroppedFor}.`,
       targets: [{ expr: hm('listenersDropped'), legend: '{{instance}}' }] },
     { type: 'timeseries', title: 'Network namespaces sampled (--namespaces=all)', w: 8, h: 7, min: 0,
-      description: M.namespaces.help,
-      targets: [{ expr: hm('namespaces'), legend: '{{instance}}' }] },
+      description: `${M.namespaces.help} In the default mode the exporter samples its own namespace only: 1.`,
+      // The gauge exists only with --namespaces=all; build_info (always 1) stands in for the
+      // default mode's one namespace, so the panel is never empty.
+      targets: [{ expr: `${hm('namespaces')} or ${on('job', 'instance')} max by (cluster, job, instance) (${hm('buildInfo')})`, legend: '{{instance}}' }] },
     { type: 'timeseries', title: 'Sockets without a known owner (--collector.process-names)', w: 8, h: 7, min: 0,
       description: M.listenersUnattributed.help,
       targets: [{ expr: hm('listenersUnattributed'), legend: '{{instance}}' }] },

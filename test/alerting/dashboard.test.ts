@@ -220,7 +220,7 @@ describe('Grafana dashboard', () => {
   it('counts only this exporter\'s targets in the target panels, not every job Prometheus scrapes', () => {
     const upExprs = panelExprs().filter((e) => /\bup\{/.test(e.expr));
     expect(upExprs.length).toBeGreaterThanOrEqual(3);
-    for (const e of upExprs) expect(e.expr, e.where).toContain('and on(job, instance) last_over_time(listenq_build_info{');
+    for (const e of upExprs) expect(e.expr, e.where).toContain('and on(cluster, job, instance) last_over_time(listenq_build_info{');
   });
 
   it('has a top-N fullest listeners table and a drops-per-listener panel', () => {
