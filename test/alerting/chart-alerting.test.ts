@@ -3,6 +3,9 @@
  * generated files with the chart's runbook base URL, exporter selector and Grafana datasource
  * in place of the generator's defaults, and nothing else changed.
  */
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ALERTS } from '../../scripts/alerting/alerts.js';
@@ -10,6 +13,7 @@ import { DEFAULT_CONFIG } from '../../scripts/alerting/config.js';
 import { DATASOURCE_PLACEHOLDER } from '../../scripts/alerting/grafana-alerts.js';
 import { DASHBOARD_FILE, GRAFANA_ALERTS_FILE, RULES_FILE } from '../../scripts/alerting/outputs.js';
 import { type Helm, type K8sObject, openHelm } from '../../scripts/packaging/helm.js';
+import { CHART_DIR, CHART_GRAFANA_ALERTS_FILE } from '../../scripts/packaging/paths.js';
 import { only, render, renderError } from '../packaging/chart-support.js';
 import { arr, obj, readRepoFile, readYaml, str } from '../support/alerting.js';
 
@@ -95,5 +99,17 @@ describe('chart alerting values', () => {
     expect(await renderError(helm, { ...ALL, alerting: { exporterSelector: '{job="x"}' } })).toMatch(/alerting\.exporterSelector/);
     expect(await renderError(helm, { grafanaAlerts: { enabled: true, datasourceUid: '' } })).toMatch(/grafanaAlerts\.datasourceUid/);
     expect(await renderError(helm, { alerting: { runbookBase: 'x' } })).toMatch(/runbookBase/);
+  });
+
+  it('fails with a pointer to the sync script when the Grafana alerts file is missing from the chart', async () => {
+    const tmp = await mkdtemp(join(tmpdir(), 'listenq-chart-alerts-'));
+    try {
+      const copy = join(tmp, 'listenq-exporter');
+      await cp(CHART_DIR, copy, { recursive: true });
+      await rm(join(copy, CHART_GRAFANA_ALERTS_FILE), { force: true });
+      expect(await renderError(helm, { grafanaAlerts: { enabled: true } }, { chartDir: copy })).toMatch(/scripts\/sync-chart\.ts/);
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
   });
 });
