@@ -26,10 +26,10 @@ export interface AlertingConfig {
  * web view and in any checkout, which no guessed host name does. Deployments set their own
  * absolute base (the chart's prometheusRule.runbookBaseUrl).
  */
-export const DEFAULT_RUNBOOK_BASE = 'docs/alerts-runbook.md';
+const DEFAULT_RUNBOOK_BASE = 'docs/alerts-runbook.md';
 
 /** The job the chart's ServiceMonitor and PodMonitor produce and the README's scrape config uses. */
-export const DEFAULT_EXPORTER_SELECTOR = 'job="listenq-exporter"';
+const DEFAULT_EXPORTER_SELECTOR = 'job="listenq-exporter"';
 
 export const DEFAULT_CONFIG: AlertingConfig = {
   runbookBase: DEFAULT_RUNBOOK_BASE,

@@ -13,7 +13,7 @@ import { listenerMetric, narrow, on, type Scope, series, targetMetric } from './
 export const DASHBOARD_UID = 'listenq-exporter';
 
 /** How many listeners a per-listener panel shows: a fleet has thousands. */
-export const TOP_N = 20;
+const TOP_N = 20;
 
 /** Exporter-health series: one per target, no namespace labels. */
 const HEALTH = 'job=~"$job",instance=~"$instance"';

@@ -29,7 +29,7 @@ export const QUERY_REF = 'A';
 export const CONDITION_REF = 'B';
 
 /** Grafana's limit for a rule UID: at most 40 characters of [A-Za-z0-9_-]. */
-export const GRAFANA_UID_MAX = 40;
+const GRAFANA_UID_MAX = 40;
 
 /**
  * `lq-<alert name in kebab case>-<severity>`: unique per rule (a warning/critical pair shares

@@ -31,7 +31,7 @@ export function narrow(scope: Scope, matcher: string): Scope {
  * clusters' series with equal instance and netns (the host namespace's inode is the same on
  * every node) would match each other. Absent on both sides, it matches as the empty value.
  */
-export const CLUSTER_LABEL = 'cluster';
+const CLUSTER_LABEL = 'cluster';
 
 /** `on(cluster, ...)`: a join on these labels that also keeps clusters apart. */
 export function on(...labels: readonly string[]): string {

@@ -3,12 +3,16 @@
  * variables the issue asks for, no hard-coded datasource UID anywhere, every panel query
  * valid PromQL over catalog metrics, and every panel honouring the variables.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { METRICS } from '../../src/metrics/catalog.js';
 import { DASHBOARD_FILE } from '../../scripts/alerting/outputs.js';
 import { referencedNames } from '../../scripts/alerting/promql.js';
 import { arr, obj, readRepoFile, str, unknownNames } from '../support/alerting.js';
-import { checkExpressions, type NamedExpr } from '../support/promtool.js';
+import { checkExpressions, type NamedExpr, promtool } from '../support/promtool.js';
 
 const dash = obj(JSON.parse(readRepoFile(DASHBOARD_FILE)), DASHBOARD_FILE);
 const panels = arr(dash['panels'], 'panels').map((p, i) => obj(p, `panel ${i}`));
@@ -240,6 +244,56 @@ describe('Grafana dashboard', () => {
         const rename = obj(options['renameByName'], 'renameByName');
         for (const k of Object.keys(rename)) expect(refs, `${String(p['title'])} ${k}`).toContain(k.replace('Value #', ''));
       }
+    }
+  });
+
+  it('narrows by namespace and pod through kube_pod_info in node-wide mode and by target labels in sidecar mode (promtool)', async () => {
+    const panel = queryPanels.find((p) => p['title'] === 'Peak fill ratio')!;
+    const expr = str(targets(panel)[0]!['expr'], 'expr');
+    /** The query with the variables set as a user picks them: All is `.*`. */
+    const pick = (ns: string, pod: string): string =>
+      expr
+        .replaceAll('$__rate_interval', '5m')
+        .replaceAll('$namespace', ns)
+        .replaceAll('$pod', pod)
+        .replace(/\$\{?([A-Za-z]\w*)\}?/g, '.*');
+    const l = 'family="ipv4",address="0.0.0.0",port="8080",slot="0"';
+    const exporterPod = 'job="listenq-exporter",namespace="monitoring",pod="listenq-exporter-7xk2p"';
+    const series = [
+      // Node-wide: a pod kube-state-metrics lists, and the host's namespace.
+      [`listenq_accept_queue_peak_length{instance="node-a",${exporterPod},${l},netns="1",pod_uid="u-web"}`, '50x10'],
+      [`listenq_accept_queue_limit{instance="node-a",${exporterPod},${l},netns="1",pod_uid="u-web"}`, '100x10'],
+      [`listenq_accept_queue_peak_length{instance="node-a",${exporterPod},${l},netns="2"}`, '10x10'],
+      [`listenq_accept_queue_limit{instance="node-a",${exporterPod},${l},netns="2"}`, '100x10'],
+      // Sidecar: the PodMonitor's target labels name the app's pod.
+      [`listenq_accept_queue_peak_length{instance="10.0.0.9:9839",job="listenq-exporter",namespace="shop",pod="api-1",${l}}`, '20x10'],
+      [`listenq_accept_queue_limit{instance="10.0.0.9:9839",job="listenq-exporter",namespace="shop",pod="api-1",${l}}`, '100x10'],
+      ['kube_pod_info{job="kube-state-metrics",namespace="shop",pod="web-1",uid="u-web"}', '1x10'],
+      ['kube_pod_info{job="kube-state-metrics",namespace="shop",pod="api-1",uid="u-api"}', '1x10'],
+      ['kube_pod_info{job="kube-state-metrics",namespace="pay",pod="pay-1",uid="u-pay"}', '1x10'],
+    ].map(([s, values]) => ({ series: s, values }));
+    const sample = (labels: string, value: number) => ({ labels: `{${labels}}`, value });
+    const web = sample(`instance="node-a",job="listenq-exporter",namespace="shop",pod="web-1",${l},netns="1",pod_uid="u-web"`, 0.5);
+    const host = sample(`instance="node-a",${exporterPod},${l},netns="2"`, 0.1);
+    const api = sample(`instance="10.0.0.9:9839",job="listenq-exporter",namespace="shop",pod="api-1",${l}`, 0.2);
+    const tests = [
+      { name: 'All: every listener, the node-wide pod named by kube_pod_info', exp: [web, host, api], ns: '.*', pod: '.*' },
+      { name: 'namespace shop: its node-wide and its sidecar pods', exp: [web, api], ns: 'shop', pod: '.*' },
+      { name: 'pod web-1 only', exp: [web], ns: 'shop', pod: 'web-1' },
+      { name: 'namespace pay: nothing', exp: [], ns: 'pay', pod: '.*' },
+    ].map((t) => ({
+      name: t.name,
+      interval: '1m',
+      input_series: series,
+      promql_expr_test: [{ expr: pick(t.ns, t.pod), eval_time: '5m', exp_samples: t.exp }],
+    }));
+    const dir = mkdtempSync(join(tmpdir(), 'listenq-dash-pods-'));
+    try {
+      writeFileSync(join(dir, 'dash.test.yml'), stringify({ rule_files: [], tests }, { lineWidth: 0 }));
+      const r = await promtool(['test', 'rules', 'dash.test.yml'], dir);
+      expect(r.code, r.output).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
