@@ -94,7 +94,7 @@ const LISTENER = `${listenerName('$labels')} on {{ $labels.instance }}${WHERE}`;
  * does not know it.
  */
 const POD_NAME =
-  `{{ with $labels.pod_uid }}{{ with query (printf "${KUBE_POD_INFO.replace('(kube_pod_info)', '(kube_pod_info{uid=%q})')}" .) }}` +
+  `{{ with $labels.pod_uid }}{{ with query (printf "${KUBE_POD_INFO.replace('(kube_pod_info)', '(kube_pod_info{cluster=%q,uid=%q})')}" $labels.cluster .) }}` +
   '{{ with first . }} Kubernetes pod: {{ .Labels.namespace }}/{{ .Labels.pod }}.{{ end }}{{ end }}{{ end }}';
 
 /**
