@@ -34,8 +34,8 @@ const overflows = {
 } as const satisfies Definition;
 
 /**
- * kube-state-metrics' pod identity, one series per pod UID. `max by` keeps exactly the
- * labels the join needs: two kube-state-metrics replicas (or two jobs scraping it) would
+ * kube-state-metrics' pod identity, one series per pod UID (and cluster, for a global
+ * ruler). `max by` keeps exactly the labels the join needs: two kube-state-metrics replicas (or two jobs scraping it) would
  * otherwise give the `group_left` side duplicates and fail the whole rule.
  */
 export const KUBE_POD_INFO = 'max by (cluster, uid, namespace, pod) (kube_pod_info)';
@@ -81,7 +81,7 @@ const POD_DROPPED_NAMESPACE_LABELS: readonly string[] = [
  * Names the pod of a node-wide (--namespaces=all) series without Kubernetes API access:
  * kube_pod_info's pod UID label is `uid`, ours is `pod_uid`, so label_replace copies it to
  * `uid` (kept on the output, so it also joins other kube_pod_* series), then
- * `* on(uid) group_left(namespace, pod)` takes the pod and Kubernetes namespace names
+ * `* on(cluster, uid) group_left(namespace, pod)` takes the pod and Kubernetes namespace names
  * (kube_pod_info is always 1, so the value is unchanged). Series without a pod UID (the
  * host's namespace, a namespace of no pod) and pods kube-state-metrics does not (yet or any
  * longer) list yield nothing.
