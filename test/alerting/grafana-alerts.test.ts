@@ -97,6 +97,22 @@ describe('Grafana alert provisioning file', () => {
     }
   });
 
+  it('judges drops per socket and keeps the namespace-wide rule to namespaces without per-socket counters, like Prometheus', () => {
+    const exprOf = (title: string) =>
+      rules.filter((r) => r['title'] === title).map((r) => str(obj(dataNodes(r)[0]!['model'], 'model')['expr'], 'expr'));
+    const perSocket = exprOf('ListenQueueOverflowing');
+    const fallback = exprOf('ListenNamespaceOverflowing');
+    expect(perSocket).toHaveLength(2);
+    expect(fallback).toHaveLength(2);
+    for (const e of perSocket) expect(e).toContain('(rate(listenq_listener_drops_total[5m]))');
+    for (const e of fallback) expect(e).toContain('(rate(listenq_listen_overflows_total[5m])) unless on(cluster, instance, job, netns) listenq_listener_drops_total');
+    // Both levels under one title, told apart by severity; the same firing cases are run
+    // against these inlined expressions in promtool-unit.test.ts.
+    const levels = (title: string) => rules.filter((r) => r['title'] === title).map((r) => obj(r['labels'], 'labels')['severity']);
+    expect(levels('ListenQueueOverflowing')).toEqual(['warning', 'critical']);
+    expect(levels('ListenNamespaceOverflowing')).toEqual(['warning', 'critical']);
+  });
+
   it('uses only template features Grafana has and nothing its env expansion would eat', () => {
     for (const r of rules) {
       for (const [k, v] of Object.entries(obj(r['annotations'], 'annotations'))) {
