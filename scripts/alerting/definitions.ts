@@ -5,7 +5,7 @@
  * construction.
  */
 import { LISTENER_LABELS, type MetricKey, NAMESPACE_LABELS } from '../../src/metrics/catalog.js';
-import { listenerMetric, narrow, type Scope, targetMetric } from './promql.js';
+import { listenerMetric, narrow, on, type Scope, targetMetric } from './promql.js';
 
 export interface Definition {
   /** Recording-rule name, `level:metric:operations` per the Prometheus naming convention. */
@@ -15,12 +15,9 @@ export interface Definition {
   expr(scope: Scope): string;
 }
 
-/** Window of every recorded rate: 5 scrapes even at a 1m scrape interval. */
-export const RATE_WINDOW = '5m';
-
 function rate(key: MetricKey, scope: Scope, perListener: boolean): string {
   const sel = perListener ? listenerMetric(key, scope) : targetMetric(key, scope);
-  return `rate(${sel}[${RATE_WINDOW}])`;
+  return `rate(${sel}[${scope.rateWindow}])`;
 }
 
 const peakFill = {
@@ -37,11 +34,29 @@ const overflows = {
 } as const satisfies Definition;
 
 /**
- * kube-state-metrics' pod identity, one series per pod UID. `max by` keeps exactly the
- * labels the join needs: two kube-state-metrics replicas (or two jobs scraping it) would
+ * kube-state-metrics' pod identity, one series per pod UID (and cluster, for a global
+ * ruler). `max by` keeps exactly the labels the join needs: two kube-state-metrics replicas (or two jobs scraping it) would
  * otherwise give the `group_left` side duplicates and fail the whole rule.
  */
-export const KUBE_POD_INFO = 'max by (uid, namespace, pod) (kube_pod_info)';
+export const KUBE_POD_INFO = 'max by (cluster, uid, namespace, pod) (kube_pod_info)';
+
+/** kube_pod_info keyed by our label name, `pod_uid` (kube-state-metrics calls it `uid`). */
+export const PODS_BY_POD_UID = `label_replace(${KUBE_POD_INFO}, "pod_uid", "$1", "uid", "(.+)")`;
+
+/**
+ * Node-wide mode: gives a series of a pod's network namespace that pod's Kubernetes
+ * `namespace` and `pod` labels from kube_pod_info, replacing the exporter target's own
+ * (those name the exporter's DaemonSet pod), so alerts route by the namespace they are
+ * about. Series kube-state-metrics cannot place (no pod_uid: the default mode and the
+ * host's namespace; a pod it does not list; no kube-state-metrics at all) pass unchanged.
+ * The two branches are disjoint, so nothing is reported twice.
+ */
+export function withSampledPod(expr: string): string {
+  return (
+    `(${expr}) * ${on('pod_uid')} group_left(namespace, pod) ${PODS_BY_POD_UID}` +
+    ` or ((${expr}) unless ${on('pod_uid')} ${PODS_BY_POD_UID})`
+  );
+}
 
 /**
  * Labels a pod-level series must not take from the exporter's side of the join: the
@@ -66,7 +81,7 @@ const POD_DROPPED_NAMESPACE_LABELS: readonly string[] = [
  * Names the pod of a node-wide (--namespaces=all) series without Kubernetes API access:
  * kube_pod_info's pod UID label is `uid`, ours is `pod_uid`, so label_replace copies it to
  * `uid` (kept on the output, so it also joins other kube_pod_* series), then
- * `* on(uid) group_left(namespace, pod)` takes the pod and Kubernetes namespace names
+ * `* on(cluster, uid) group_left(namespace, pod)` takes the pod and Kubernetes namespace names
  * (kube_pod_info is always 1, so the value is unchanged). Series without a pod UID (the
  * host's namespace, a namespace of no pod) and pods kube-state-metrics does not (yet or any
  * longer) list yield nothing.
@@ -74,7 +89,7 @@ const POD_DROPPED_NAMESPACE_LABELS: readonly string[] = [
 function podJoin(aggregate: string, dropped: readonly string[], inner: string): string {
   return (
     `label_replace(${aggregate} without (${dropped.join(', ')}) (${inner}), "uid", "$1", "pod_uid", "(.+)")` +
-    ` * on(uid) group_left(namespace, pod) ${KUBE_POD_INFO}`
+    ` * ${on('uid')} group_left(namespace, pod) ${KUBE_POD_INFO}`
   );
 }
 
@@ -97,6 +112,11 @@ export const DEF = {
     expr: (s) => rate('acceptQueueFullSeconds', s, true),
   },
   overflows,
+  listenerDrops: {
+    record: 'listener:listenq_listener_drops:rate5m',
+    meaning: 'connection requests dropped per second at this listening socket (its own sk_drops: accept-queue overflows and SYN-queue drops)',
+    expr: (s) => rate('listenerDrops', s, true),
+  },
   drops: {
     record: 'instance:listenq_listen_drops:rate5m',
     meaning: 'connection requests dropped per second at listeners, any reason (ListenDrops)',

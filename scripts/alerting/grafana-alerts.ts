@@ -9,7 +9,9 @@
  * Grafana treats 0 as "not firing".
  */
 import { stringify } from 'yaml';
-import { ALERTS, type AlertSpec, runbookUrl } from './alerts.js';
+import { ALERTS, type AlertSpec, alertValue } from './alerts.js';
+import { type AlertingConfig, DEFAULT_CONFIG, runbookUrl } from './config.js';
+import { DASHBOARD_UID, panelIds } from './dashboard.js';
 import { useInlined } from './definitions.js';
 import { GENERATED_HEADER } from './prometheus-rules.js';
 import { NO_SCOPE } from './promql.js';
@@ -26,10 +28,21 @@ export const GRAFANA_INTERVAL = '1m';
 export const QUERY_REF = 'A';
 export const CONDITION_REF = 'B';
 
-/** Grafana rule UIDs: at most 40 characters of [A-Za-z0-9_-]. */
-export function grafanaUid(alertName: string): string {
-  const kebab = alertName.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
-  return `listenq-${kebab}`.slice(0, 40);
+/** Grafana's limit for a rule UID: at most 40 characters of [A-Za-z0-9_-]. */
+const GRAFANA_UID_MAX = 40;
+
+/**
+ * `lq-<alert name in kebab case>-<severity>`: unique per rule (a warning/critical pair shares
+ * the name) and readable. Never cut to fit: two cut UIDs could collide, so a name too long
+ * for the limit is an error here.
+ */
+export function grafanaUid(a: Pick<AlertSpec, 'name' | 'severity'>): string {
+  const kebab = a.name.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
+  const uid = `lq-${kebab}-${a.severity}`;
+  if (uid.length > GRAFANA_UID_MAX || !/^[A-Za-z0-9_-]+$/.test(uid)) {
+    throw new Error(`Grafana rule UID ${uid} is not ${GRAFANA_UID_MAX} characters of [A-Za-z0-9_-]: shorten the alert name ${a.name}`);
+  }
+  return uid;
 }
 
 /** Prometheus' `$value` becomes Grafana's value of the query node. */
@@ -37,9 +50,13 @@ export function toGrafanaTemplate(text: string): string {
   return text.replace(/\$value\b/g, `$values.${QUERY_REF}.Value`);
 }
 
-export function grafanaRule(a: AlertSpec): Record<string, unknown> {
+export function grafanaRule(a: AlertSpec, cfg: AlertingConfig = DEFAULT_CONFIG): Record<string, unknown> {
+  const panelId = panelIds().get(a.panel);
+  if (panelId === undefined) throw new Error(`${a.name}: no dashboard panel titled ${a.panel}`);
   return {
-    uid: grafanaUid(a.name),
+    uid: grafanaUid(a),
+    // The title is Grafana's alertname: the same for both severities, as in Prometheus
+    // (Grafana allows equal titles in one folder since 12.0).
     title: a.name,
     condition: CONDITION_REF,
     data: [
@@ -50,7 +67,7 @@ export function grafanaRule(a: AlertSpec): Record<string, unknown> {
         datasourceUid: DATASOURCE_PLACEHOLDER,
         model: {
           refId: QUERY_REF,
-          expr: a.value(useInlined(NO_SCOPE)),
+          expr: alertValue(a, useInlined(NO_SCOPE), cfg),
           instant: true,
           range: false,
           intervalMs: 1000,
@@ -74,21 +91,24 @@ export function grafanaRule(a: AlertSpec): Record<string, unknown> {
     noDataState: 'OK',
     execErrState: 'Error',
     for: a.for,
+    // Grafana shows the rule on this panel and links the alert to it.
+    dashboardUid: DASHBOARD_UID,
+    panelId,
     annotations: {
       summary: toGrafanaTemplate(a.summary),
       description: toGrafanaTemplate(a.description),
-      runbook_url: runbookUrl(a),
+      runbook_url: runbookUrl(cfg, a.name),
     },
     labels: { severity: a.severity },
     isPaused: false,
   };
 }
 
-export function grafanaAlertProvisioning(): Record<string, unknown> {
+export function grafanaAlertProvisioning(cfg: AlertingConfig = DEFAULT_CONFIG): Record<string, unknown> {
   const groups = new Map<string, Record<string, unknown>[]>();
   for (const a of ALERTS) {
     const rules = groups.get(a.group) ?? [];
-    rules.push(grafanaRule(a));
+    rules.push(grafanaRule(a, cfg));
     groups.set(a.group, rules);
   }
   return {
@@ -103,12 +123,12 @@ export function grafanaAlertProvisioning(): Record<string, unknown> {
   };
 }
 
-export function renderGrafanaAlerts(): string {
+export function renderGrafanaAlerts(cfg: AlertingConfig = DEFAULT_CONFIG): string {
   return (
     GENERATED_HEADER +
     '# Grafana-managed alert rules (file provisioning): copy into provisioning/alerting/.\n' +
     `# ${DATASOURCE_PLACEHOLDER} is expanded by Grafana from its environment: set\n` +
     '# LISTENQ_PROMETHEUS_UID to the UID of your Prometheus datasource (or replace the text).\n' +
-    stringify(grafanaAlertProvisioning(), { lineWidth: 0 })
+    stringify(grafanaAlertProvisioning(cfg), { lineWidth: 0 })
   );
 }

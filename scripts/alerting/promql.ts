@@ -13,14 +13,29 @@ import { METRICS, type MetricKey } from '../../src/metrics/catalog.js';
 export interface Scope {
   readonly target: string;
   readonly listener: string;
+  /** Range of every rate(): 5m in rules (their names say so), `$__rate_interval` on the dashboard. */
+  readonly rateWindow: string;
 }
 
-export const NO_SCOPE: Scope = { target: '', listener: '' };
+export const NO_SCOPE: Scope = { target: '', listener: '', rateWindow: '5m' };
 
 /** The scope with one more matcher on every selector. */
 export function narrow(scope: Scope, matcher: string): Scope {
   const add = (m: string): string => (m === '' ? matcher : `${m},${matcher}`);
-  return { target: add(scope.target), listener: add(scope.listener) };
+  return { ...scope, target: add(scope.target), listener: add(scope.listener) };
+}
+
+/**
+ * The label a global ruler or Thanos/Mimir adds to tell clusters apart. Every `on(...)`
+ * join names it, as the monitoring mixins do with their `clusterLabel`: without it two
+ * clusters' series with equal instance and netns (the host namespace's inode is the same on
+ * every node) would match each other. Absent on both sides, it matches as the empty value.
+ */
+const CLUSTER_LABEL = 'cluster';
+
+/** `on(cluster, ...)`: a join on these labels that also keeps clusters apart. */
+export function on(...labels: readonly string[]): string {
+  return `on(${[CLUSTER_LABEL, ...labels].join(', ')})`;
 }
 
 function withMatchers(name: string, matchers: string): string {

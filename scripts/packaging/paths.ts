@@ -10,5 +10,7 @@ export const RULES_SOURCE = fileURLToPath(new URL('../../deploy/prometheus/liste
 export const DASHBOARD_SOURCE = fileURLToPath(
   new URL('../../deploy/grafana/listenq-exporter-dashboard.json', import.meta.url),
 );
+export const GRAFANA_ALERTS_SOURCE = fileURLToPath(new URL('../../deploy/grafana/listenq-exporter-alerts.yml', import.meta.url));
 export const CHART_RULES_FILE = 'files/listenq-exporter.rules.yml';
+export const CHART_GRAFANA_ALERTS_FILE = 'files/listenq-exporter-alerts.yml';
 export const CHART_DASHBOARD_FILE = 'files/listenq-exporter-dashboard.json';

@@ -19,9 +19,11 @@ import { type Helm, type K8sObject, parseObjects } from './helm.js';
 import {
   CHART_DASHBOARD_FILE,
   CHART_DIR,
+  CHART_GRAFANA_ALERTS_FILE,
   CHART_RULES_FILE,
   DASHBOARD_SOURCE,
   DEPLOY_K8S_DIR,
+  GRAFANA_ALERTS_SOURCE,
   REPO_ROOT,
   RULES_SOURCE,
 } from './paths.js';
@@ -44,7 +46,7 @@ interface Render {
   readonly namespace: string;
   readonly values: Record<string, unknown>;
   readonly showOnly: readonly string[];
-  readonly needs?: 'rules' | 'dashboard';
+  readonly needs?: 'rules' | 'dashboard' | 'grafanaAlerts';
   readonly about: string;
 }
 
@@ -106,6 +108,14 @@ export const RENDERS: readonly Render[] = [
     needs: 'dashboard',
     about: 'The Grafana dashboard as a ConfigMap for the Grafana sidecar',
   },
+  {
+    out: 'monitoring/grafana-alerts.yaml',
+    namespace: 'monitoring',
+    values: { grafanaAlerts: { enabled: true } },
+    showOnly: ['templates/grafana-alerts-configmap.yaml'],
+    needs: 'grafanaAlerts',
+    about: 'The Grafana-managed alert rules as a ConfigMap for the Grafana sidecar (datasource UID "prometheus")',
+  },
 ];
 
 export const SNIPPET_OUT = 'sidecar/listenq-exporter-container.yaml';
@@ -163,6 +173,11 @@ export async function planSync(helm: Helm): Promise<SyncPlan> {
   else JSON.parse(dashboard);
   files.push({ path: chartPath(CHART_DASHBOARD_FILE), content: dashboard });
 
+  const grafanaAlerts = await readIfExists(GRAFANA_ALERTS_SOURCE);
+  if (grafanaAlerts === null) notes.push(`${relative(REPO_ROOT, GRAFANA_ALERTS_SOURCE)} does not exist yet: the chart carries no Grafana alerts and grafanaAlerts.enabled fails`);
+  else parse(grafanaAlerts);
+  files.push({ path: chartPath(CHART_GRAFANA_ALERTS_FILE), content: grafanaAlerts });
+
   const schema = JSON.parse(await readFile(join(CHART_DIR, 'values.schema.json'), 'utf8')) as {
     $comment?: string;
     properties: Record<string, unknown>;
@@ -200,7 +215,8 @@ export async function planSync(helm: Helm): Promise<SyncPlan> {
     for (const r of RENDERS) {
       const path = k8sPath(r.out);
       wanted.add(path);
-      if ((r.needs === 'rules' && rules === null) || (r.needs === 'dashboard' && dashboard === null)) {
+      const missing = { rules, dashboard, grafanaAlerts };
+      if (r.needs !== undefined && missing[r.needs] === null) {
         files.push({ path, content: null });
         continue;
       }

@@ -3,12 +3,16 @@
  * variables the issue asks for, no hard-coded datasource UID anywhere, every panel query
  * valid PromQL over catalog metrics, and every panel honouring the variables.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { METRICS } from '../../src/metrics/catalog.js';
 import { DASHBOARD_FILE } from '../../scripts/alerting/outputs.js';
 import { referencedNames } from '../../scripts/alerting/promql.js';
 import { arr, obj, readRepoFile, str, unknownNames } from '../support/alerting.js';
-import { checkExpressions, type NamedExpr } from '../support/promtool.js';
+import { checkExpressions, type NamedExpr, promtool } from '../support/promtool.js';
 
 const dash = obj(JSON.parse(readRepoFile(DASHBOARD_FILE)), DASHBOARD_FILE);
 const panels = arr(dash['panels'], 'panels').map((p, i) => obj(p, `panel ${i}`));
@@ -25,7 +29,7 @@ const LISTENER_METRICS = new Set(
 function expand(expr: string): string {
   return expr
     .replace(/\$__rate_interval|\$__interval|\$__range/g, '5m')
-    .replace(/\$\{?(job|instance|port)\}?/g, '.*');
+    .replace(/\$\{?([A-Za-z]\w*)\}?/g, '.*');
 }
 
 function targets(p: Record<string, unknown>): Record<string, unknown>[] {
@@ -61,12 +65,17 @@ describe('Grafana dashboard', () => {
     expect(arr(obj(dash['annotations'], 'annotations')['list'], 'annotations.list').length).toBeGreaterThan(0);
   });
 
-  it('has datasource, job, instance and port variables, chained so each narrows the next', () => {
+  it('has datasource, job, instance, namespace, pod, netns and port variables, chained so each narrows the next', () => {
     const byName = new Map(variables.map((v) => [v['name'], v]));
     const ds = byName.get('datasource');
     expect(ds?.['type']).toBe('datasource');
     expect(ds?.['query']).toBe('prometheus');
-    for (const name of ['job', 'instance', 'port']) {
+    expect(variables.map((v) => v['name'])).toEqual(['datasource', 'job', 'instance', 'namespace', 'pod', 'netns', 'port']);
+    // Pods and their namespaces as kube-state-metrics lists them; netns without it.
+    expect(String(byName.get('namespace')!['query'])).toBe('label_values(kube_pod_info, namespace)');
+    expect(String(byName.get('pod')!['query'])).toContain('kube_pod_info{namespace=~"$namespace"}');
+    expect(String(byName.get('netns')!['query'])).toContain('$instance');
+    for (const name of ['job', 'instance', 'namespace', 'pod', 'netns', 'port']) {
       const v = byName.get(name)!;
       expect(v, name).toBeDefined();
       expect(v['type']).toBe('query');
@@ -125,6 +134,11 @@ describe('Grafana dashboard', () => {
       const selectors = [...expr.matchAll(/([a-z_:]+)\{([^}]*)\}/g)];
       expect(selectors.length, where).toBeGreaterThan(0);
       for (const [, name, matchers] of selectors) {
+        if (name === 'kube_pod_info') {
+          // The pod join: narrowed by the namespace and pod variables instead.
+          expect(matchers, where).toBe('namespace=~"$namespace",pod=~"$pod"');
+          continue;
+        }
         expect(matchers, `${where}: ${name}`).toContain('job=~"$job"');
         expect(matchers, `${where}: ${name}`).toContain('instance=~"$instance"');
         if (LISTENER_METRICS.has(name!)) expect(matchers, `${where}: ${name}`).toContain('port=~"$port"');
@@ -149,9 +163,76 @@ describe('Grafana dashboard', () => {
     }
     for (const e of exprs) expect(unknownNames(e.expr, false), e.where).toEqual([]);
     const expanded = exprs.map((e) => ({ where: e.where, expr: expand(e.expr) }));
-    for (const e of expanded) expect(e.expr, e.where).not.toContain('$');
+    // label_replace's "$1" is PromQL's own; any other $ is an unexpanded variable.
+    for (const e of expanded) expect(e.expr, e.where).not.toMatch(/\$(?!\d)/);
     const res = await checkExpressions(expanded);
     expect(res.code, `${res.output}\n${expanded.map((e, i) => `${i}: ${e.where}`).join('\n')}`).toBe(0);
+  });
+
+  it('narrows every per-listener and per-namespace query by the namespace, pod and netns variables', () => {
+    for (const p of queryPanels) {
+      for (const t of targets(p)) {
+        const expr = str(t['expr'], 'expr');
+        const names = referencedNames(expr);
+        const perNamespace = names.some((n) => {
+          const m = Object.values(METRICS).find((x) => x.name === n);
+          return m?.labels.includes('netns') ?? false;
+        });
+        if (!perNamespace) continue;
+        const where = `${String(p['title'])}/${String(t['refId'])}`;
+        expect(expr, where).toContain('netns=~"$netns"');
+        expect(expr, where).toContain('kube_pod_info{namespace=~"$namespace",pod=~"$pod"}');
+        expect(expr, where).toContain('* on(cluster, pod_uid) group_left(namespace, pod)');
+      }
+    }
+  });
+
+  it('uses $__rate_interval in every rate, and per-second or percent units', () => {
+    for (const p of queryPanels) {
+      const title = String(p['title']);
+      const unit = obj(obj(p['fieldConfig'], 'fieldConfig')['defaults'], 'defaults')['unit'];
+      const exprs = targets(p).map((t) => str(t['expr'], 'expr'));
+      for (const e of exprs) {
+        for (const m of e.matchAll(/\brate\([^\[]*\[([^\]]+)\]/g)) expect(m[1], `${title}: ${e}`).toBe('$__rate_interval');
+      }
+      if (p['type'] === 'table') continue;
+      if (/ratio|fill|time full|observed full/i.test(title)) expect(unit, title).toBe('percentunit');
+      else if (/\/s\b/.test(title)) expect(unit, title).toBe('cps');
+    }
+  });
+
+  it('bounds every per-listener time series and bar with topk, and names pod and netns in its legend', () => {
+    for (const p of queryPanels.filter((x) => x['type'] === 'timeseries' || x['type'] === 'bargauge')) {
+      for (const t of targets(p)) {
+        const expr = str(t['expr'], 'expr');
+        const perNamespace = referencedNames(expr).some((n) => Object.values(METRICS).find((x) => x.name === n)?.labels.includes('netns'));
+        if (!perNamespace) continue;
+        const where = `${String(p['title'])}/${String(t['refId'])}`;
+        expect(expr, where).toMatch(/^topk\(\d+, /);
+        expect(String(t['legendFormat']), where).toContain('{{pod}}');
+        expect(String(t['legendFormat']), where).toContain('{{netns}}');
+      }
+    }
+  });
+
+  it('shows ratios above 1 on the fill bar: the queue reaches limit + 1', () => {
+    const bar = queryPanels.find((p) => p['type'] === 'bargauge')!;
+    const d = obj(obj(bar['fieldConfig'], 'fieldConfig')['defaults'], 'defaults');
+    expect(Number(d['max'])).toBeGreaterThanOrEqual(2);
+  });
+
+  it('counts only this exporter\'s targets in the target panels, not every job Prometheus scrapes', () => {
+    const upExprs = panelExprs().filter((e) => /\bup\{/.test(e.expr));
+    expect(upExprs.length).toBeGreaterThanOrEqual(3);
+    for (const e of upExprs) expect(e.expr, e.where).toContain('and on(cluster, job, instance) last_over_time(listenq_build_info{');
+  });
+
+  it('has a top-N fullest listeners table and a drops-per-listener panel', () => {
+    const table = queryPanels.find((p) => p['title'] === 'Listeners, fullest first')!;
+    expect(str(targets(table)[0]!['expr'], 'expr')).toMatch(/^topk\(\d+, /);
+    expect(targets(table).some((t) => String(t['expr']).includes(METRICS.listenerDrops.name))).toBe(true);
+    const drops = queryPanels.find((p) => p['title'] === 'Drops per listener /s')!;
+    expect(str(targets(drops)[0]!['expr'], 'expr')).toContain(`rate(${METRICS.listenerDrops.name}{`);
   });
 
   it('renames table columns only for queries that exist', () => {
@@ -163,6 +244,56 @@ describe('Grafana dashboard', () => {
         const rename = obj(options['renameByName'], 'renameByName');
         for (const k of Object.keys(rename)) expect(refs, `${String(p['title'])} ${k}`).toContain(k.replace('Value #', ''));
       }
+    }
+  });
+
+  it('narrows by namespace and pod through kube_pod_info in node-wide mode and by target labels in sidecar mode (promtool)', async () => {
+    const panel = queryPanels.find((p) => p['title'] === 'Peak fill ratio')!;
+    const expr = str(targets(panel)[0]!['expr'], 'expr');
+    /** The query with the variables set as a user picks them: All is `.*`. */
+    const pick = (ns: string, pod: string): string =>
+      expr
+        .replaceAll('$__rate_interval', '5m')
+        .replaceAll('$namespace', ns)
+        .replaceAll('$pod', pod)
+        .replace(/\$\{?([A-Za-z]\w*)\}?/g, '.*');
+    const l = 'family="ipv4",address="0.0.0.0",port="8080",slot="0"';
+    const exporterPod = 'job="listenq-exporter",namespace="monitoring",pod="listenq-exporter-7xk2p"';
+    const series = [
+      // Node-wide: a pod kube-state-metrics lists, and the host's namespace.
+      [`listenq_accept_queue_peak_length{instance="node-a",${exporterPod},${l},netns="1",pod_uid="u-web"}`, '50x10'],
+      [`listenq_accept_queue_limit{instance="node-a",${exporterPod},${l},netns="1",pod_uid="u-web"}`, '100x10'],
+      [`listenq_accept_queue_peak_length{instance="node-a",${exporterPod},${l},netns="2"}`, '10x10'],
+      [`listenq_accept_queue_limit{instance="node-a",${exporterPod},${l},netns="2"}`, '100x10'],
+      // Sidecar: the PodMonitor's target labels name the app's pod.
+      [`listenq_accept_queue_peak_length{instance="10.0.0.9:9839",job="listenq-exporter",namespace="shop",pod="api-1",${l}}`, '20x10'],
+      [`listenq_accept_queue_limit{instance="10.0.0.9:9839",job="listenq-exporter",namespace="shop",pod="api-1",${l}}`, '100x10'],
+      ['kube_pod_info{job="kube-state-metrics",namespace="shop",pod="web-1",uid="u-web"}', '1x10'],
+      ['kube_pod_info{job="kube-state-metrics",namespace="shop",pod="api-1",uid="u-api"}', '1x10'],
+      ['kube_pod_info{job="kube-state-metrics",namespace="pay",pod="pay-1",uid="u-pay"}', '1x10'],
+    ].map(([s, values]) => ({ series: s, values }));
+    const sample = (labels: string, value: number) => ({ labels: `{${labels}}`, value });
+    const web = sample(`instance="node-a",job="listenq-exporter",namespace="shop",pod="web-1",${l},netns="1",pod_uid="u-web"`, 0.5);
+    const host = sample(`instance="node-a",${exporterPod},${l},netns="2"`, 0.1);
+    const api = sample(`instance="10.0.0.9:9839",job="listenq-exporter",namespace="shop",pod="api-1",${l}`, 0.2);
+    const tests = [
+      { name: 'All: every listener, the node-wide pod named by kube_pod_info', exp: [web, host, api], ns: '.*', pod: '.*' },
+      { name: 'namespace shop: its node-wide and its sidecar pods', exp: [web, api], ns: 'shop', pod: '.*' },
+      { name: 'pod web-1 only', exp: [web], ns: 'shop', pod: 'web-1' },
+      { name: 'namespace pay: nothing', exp: [], ns: 'pay', pod: '.*' },
+    ].map((t) => ({
+      name: t.name,
+      interval: '1m',
+      input_series: series,
+      promql_expr_test: [{ expr: pick(t.ns, t.pod), eval_time: '5m', exp_samples: t.exp }],
+    }));
+    const dir = mkdtempSync(join(tmpdir(), 'listenq-dash-pods-'));
+    try {
+      writeFileSync(join(dir, 'dash.test.yml'), stringify({ rule_files: [], tests }, { lineWidth: 0 }));
+      const r = await promtool(['test', 'rules', 'dash.test.yml'], dir);
+      expect(r.code, r.output).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

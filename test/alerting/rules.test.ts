@@ -4,7 +4,8 @@
  * never divides by a limit that can be 0.
  */
 import { describe, expect, it } from 'vitest';
-import { ALERTS, RUNBOOK_BASE } from '../../scripts/alerting/alerts.js';
+import { ALERTS, alertKey } from '../../scripts/alerting/alerts.js';
+import { DEFAULT_CONFIG } from '../../scripts/alerting/config.js';
 import { DEFINITIONS } from '../../scripts/alerting/definitions.js';
 import { RULES_FILE } from '../../scripts/alerting/outputs.js';
 import { referencedNames } from '../../scripts/alerting/promql.js';
@@ -50,7 +51,9 @@ describe('Prometheus rules file', () => {
   it('holds every recording rule and alert of the source, once', () => {
     expect(rules.filter((r) => r.record).map((r) => r.record)).toEqual(DEFINITIONS.map((d) => d.record));
     expect(alerts.map((r) => r.alert)).toEqual(ALERTS.map((a) => a.name));
-    expect(new Set(alerts.map((r) => r.alert)).size).toBe(alerts.length);
+    // A name is shared by a warning/critical pair only: name and severity are unique.
+    const keys = alerts.map((r) => alertKey({ name: r.alert!, severity: r.labels['severity'] as 'warning' }));
+    expect(new Set(keys).size).toBe(alerts.length);
   });
 
   it('references only catalog metrics and its own recording rules', () => {
@@ -86,15 +89,48 @@ describe('Prometheus rules file', () => {
       expect(r.for, r.alert).toMatch(/^\d+[smh]$/);
       expect(r.annotations['summary'], r.alert).toBeTruthy();
       expect(r.annotations['description'], r.alert).toBeTruthy();
-      expect(r.annotations['runbook_url']).toBe(`${RUNBOOK_BASE}#${r.alert!.toLowerCase()}`);
+      expect(r.annotations['runbook_url']).toBe(`${DEFAULT_CONFIG.runbookBase}#${r.alert!.toLowerCase()}`);
     }
   });
 
-  it('has separate warning and critical levels for overflows', () => {
-    const sev = (n: string) => alerts.find((a) => a.alert === n)?.labels['severity'];
-    expect(sev('ListenQueueOverflowing')).toBe('warning');
-    expect(sev('ListenQueueOverflowingCritical')).toBe('critical');
-    expect(sev('ListenQueueLimitTooSmall')).toBe('info');
+  it('gives a warning/critical pair one name that differs only by severity, as the mixins do', () => {
+    const sev = (n: string) => alerts.filter((a) => a.alert === n).map((a) => a.labels['severity']);
+    expect(sev('ListenQueueOverflowing')).toEqual(['warning', 'critical']);
+    expect(sev('ListenNamespaceOverflowing')).toEqual(['warning', 'critical']);
+    expect(sev('ListenQueueLimitTooSmall')).toEqual(['info']);
+    // No name carries its level: the old ListenQueueOverflowingCritical could not be inhibited by name.
+    for (const r of alerts) expect(r.alert, r.alert).not.toMatch(/Critical|Warning/);
+    for (const name of new Set(alerts.map((a) => a.alert))) {
+      const pair = alerts.filter((a) => a.alert === name);
+      if (pair.length < 2) continue;
+      // Same annotations' structure and labels but for severity: the threshold and for differ.
+      for (const a of pair) expect(Object.keys(a.labels)).toEqual(['severity']);
+    }
+  });
+
+  it('finds the exporter targets by an exact selector, never a job-name regex', () => {
+    const down = alerts.find((a) => a.alert === 'ListenqExporterDown')!;
+    expect(down.expr).toBe(`up{${DEFAULT_CONFIG.exporterSelector}} < 1`);
+    expect(down.expr).not.toContain('=~');
+  });
+
+  it('names the cluster label in every on(...) join, so a global ruler keeps clusters apart', () => {
+    const texts = rules.flatMap((r) => [r.expr, ...Object.values(r.annotations)]);
+    let joins = 0;
+    for (const t of texts) {
+      for (const m of t.matchAll(/\bon\(([^)]*)\)/g)) {
+        joins++;
+        expect(m[1]!.split(/,\s*/), t).toContain('cluster');
+      }
+    }
+    expect(joins).toBeGreaterThan(5);
+  });
+
+  it('gives every listener and namespace alert the sampled pod\'s namespace and pod through kube_pod_info', () => {
+    for (const r of alerts.filter((a) => !['ListenqSourceDown', 'ListenqSamplesStale', 'ListenqExporterDown', 'ListenqListenersDropped'].includes(a.alert!))) {
+      expect(r.expr, r.alert).toContain('* on(cluster, pod_uid) group_left(namespace, pod) label_replace(max by (cluster, uid, namespace, pod) (kube_pod_info)');
+      expect(r.expr, r.alert).toContain('unless on(cluster, pod_uid)');
+    }
   });
 
   it('templates only labels the alert series carries, and per-listener alerts name the listener', () => {
@@ -106,11 +142,17 @@ describe('Prometheus rules file', () => {
         // Set operators (and/unless) keep the left-hand side's labels: the first name.
         for (const l of labelsOf(names[0]!)) available.add(l);
       }
+      // Aggregated over SO_REUSEPORT slots: one alert per listener, without a slot label.
+      const perListener = r.expr.includes('without (slot)');
+      if (perListener) available.delete('slot');
+      // The optional cluster label of a global ruler, matched in annotation queries.
+      available.add('cluster');
       const text = `${r.annotations['summary']} ${r.annotations['description']}`;
       for (const l of templateLabels(text)) expect(available, `${r.alert} uses $labels.${l}`).toContain(l);
       expect(text, r.alert).toContain('$labels.instance');
       if (available.has('port')) {
-        for (const l of ['address', 'port', 'slot', 'device']) expect(text, r.alert).toContain(`$labels.${l}`);
+        for (const l of ['address', 'port', 'device']) expect(text, r.alert).toContain(`$labels.${l}`);
+        if (!perListener) expect(text, r.alert).toContain('$labels.slot');
       }
     }
   });

@@ -6,9 +6,10 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { NAMESPACE_LABELS } from '../../src/metrics/catalog.js';
-import { ALERTS, runbookUrl } from '../../scripts/alerting/alerts.js';
-import { DEFINITIONS } from '../../scripts/alerting/definitions.js';
-import { alertingRule } from '../../scripts/alerting/prometheus-rules.js';
+import { aboutPod, ALERTS, alertNames } from '../../scripts/alerting/alerts.js';
+import { DEFAULT_CONFIG, runbookUrl } from '../../scripts/alerting/config.js';
+import { DEFINITIONS, useRecorded, withSampledPod } from '../../scripts/alerting/definitions.js';
+import { alertExpr, alertingRule } from '../../scripts/alerting/prometheus-rules.js';
 import { NO_SCOPE } from '../../scripts/alerting/promql.js';
 import { githubAnchor, readRepoFile, repoPath } from '../support/alerting.js';
 
@@ -32,15 +33,20 @@ const squash = (s: string): string => s.replace(/\s+/g, ' ');
 const entries = sections(doc);
 
 describe('alerts runbook', () => {
-  it('has exactly one ### entry per alert, and nothing else at that level', () => {
-    expect([...entries.keys()].sort()).toEqual(ALERTS.map((a) => a.name).sort());
-    expect(doc.match(/^### /gm)?.length).toBe(ALERTS.length);
+  it('has exactly one ### entry per alert name, and nothing else at that level', () => {
+    expect([...entries.keys()].sort()).toEqual(alertNames().sort());
+    expect(doc.match(/^### /gm)?.length).toBe(alertNames().length);
     expect(doc).not.toMatch(/^#{1,2} /m); // it is pasted under a ## heading
   });
 
-  it('gives each entry the anchor its runbook_url points at', () => {
+  it('gives each entry the anchor its runbook_url points at, in the file the default base names', () => {
+    // The default base resolves: it is this very file, by its path in the repository.
+    expect(DEFAULT_CONFIG.runbookBase).toBe(RUNBOOK);
+    expect(existsSync(repoPath(DEFAULT_CONFIG.runbookBase))).toBe(true);
     for (const a of ALERTS) {
-      const anchor = runbookUrl(a).split('#')[1];
+      const url = runbookUrl(DEFAULT_CONFIG, a.name);
+      expect(alertingRule(a).annotations['runbook_url']).toBe(url);
+      const anchor = url.split('#')[1];
       expect(githubAnchor(a.name)).toBe(anchor);
       // In-document links (the overview table) use the same anchors.
       expect(doc).toContain(`](#${anchor})`);
@@ -50,11 +56,15 @@ describe('alerts runbook', () => {
   it('quotes each alert expression and for period as shipped, so thresholds are justified against the real rule', () => {
     for (const a of ALERTS) {
       const rule = alertingRule(a);
+      const core = alertExpr(a.value(useRecorded, DEFAULT_CONFIG), a);
+      // Alerts about a pod are the quoted expression inside the pod join, quoted once below.
+      expect(rule.expr).toBe(aboutPod(a) ? alertExpr(withSampledPod(a.value(useRecorded, DEFAULT_CONFIG)), a) : core);
       const text = squash(entries.get(a.name)!);
-      expect(text, a.name).toContain(squash(`\`${rule.expr}\``));
-      expect(text, a.name).toContain(`holds for ${rule.for}`);
+      expect(text, `${a.name} ${a.severity}`).toContain(squash(`\`${core}\``));
+      expect(text, `${a.name} ${a.severity}`).toContain(`holds for ${rule.for}`);
       expect(text, a.name).toMatch(/\*\*Why [^*]+\.\*\*/);
     }
+    expect(squash(doc)).toContain(squash(withSampledPod('X')));
   });
 
   it('says what each alert means, how to confirm it by hand and how to fix it', () => {
@@ -76,10 +86,10 @@ describe('alerts runbook', () => {
     for (const d of podRules) {
       expect(doc, d.record).toContain(`| \`${d.record}\` |`);
       expect(squash(doc), d.record).toContain(squash(`${d.record} = ${d.expr(NO_SCOPE)}`));
-      expect(d.expr(NO_SCOPE)).toContain('* on(uid) group_left(namespace, pod)');
+      expect(d.expr(NO_SCOPE)).toContain('* on(cluster, uid) group_left(namespace, pod)');
     }
     for (const l of NAMESPACE_LABELS) expect(doc, l).toContain(`- \`${l}\`:`);
-    for (const s of ['--namespaces=all', 'kube_pod_info', 'honor_labels', 'on(instance, job, netns)']) expect(doc).toContain(s);
+    for (const s of ['--namespaces=all', 'kube_pod_info', 'honor_labels', 'on(cluster, instance, job, netns)']) expect(doc).toContain(s);
   });
 
   it('is present in README.md once pasted there, with every entry', () => {

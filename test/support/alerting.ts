@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { METRICS } from '../../src/metrics/catalog.js';
 import { DEFINITIONS } from '../../scripts/alerting/definitions.js';
-import { referencedNames } from '../../scripts/alerting/promql.js';
+import { NO_SCOPE, referencedNames } from '../../scripts/alerting/promql.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -57,7 +57,7 @@ export function labelsOf(name: string): Set<string> {
   }
   const d = RECORDED.get(name);
   if (d) {
-    for (const n of referencedNames(d.expr({ target: '', listener: '' }))) for (const l of labelsOf(n)) out.add(l);
+    for (const n of referencedNames(d.expr(NO_SCOPE))) for (const l of labelsOf(n)) out.add(l);
     return out;
   }
   throw new Error(`${name} is neither a catalog metric nor a recording rule`);
