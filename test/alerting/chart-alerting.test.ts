@@ -14,7 +14,7 @@ import { DATASOURCE_PLACEHOLDER } from '../../scripts/alerting/grafana-alerts.js
 import { DASHBOARD_FILE, GRAFANA_ALERTS_FILE, RULES_FILE } from '../../scripts/alerting/outputs.js';
 import { type Helm, type K8sObject, openHelm } from '../../scripts/packaging/helm.js';
 import { CHART_DIR, CHART_GRAFANA_ALERTS_FILE } from '../../scripts/packaging/paths.js';
-import { only, render, renderError } from '../packaging/chart-support.js';
+import { only, render, renderError, withImage } from '../packaging/chart-support.js';
 import { arr, obj, readRepoFile, readYaml, str } from '../support/alerting.js';
 
 let helm: Helm;
@@ -50,7 +50,7 @@ function grafanaRules(text: string): Record<string, unknown>[] {
 
 describe('chart alerting values', () => {
   it('ships the generated files unchanged with the defaults', async () => {
-    const objects = await render(helm, ALL);
+    const objects = await render(helm, withImage(ALL));
     expect(only(objects, 'PrometheusRule')['spec']).toEqual(readYaml(RULES_FILE));
     expect(JSON.parse(configMap(objects, 'listenq-exporter-dashboard.json').text)).toEqual(JSON.parse(readRepoFile(DASHBOARD_FILE)));
     const alerts = configMap(objects, 'listenq-exporter-alerts.yaml');
@@ -64,7 +64,7 @@ describe('chart alerting values', () => {
   });
 
   it('finds the exporter by the job its monitors set, also under nameOverride (no job-name regex)', async () => {
-    const objects = await render(helm, { ...ALL, nameOverride: 'edge' });
+    const objects = await render(helm, withImage({ ...ALL, nameOverride: 'edge' }));
     expect(promRules(objects).find((r) => r.alert === 'ListenqExporterDown')!.expr).toBe('up{job="edge"} < 1');
     const g = grafanaRules(configMap(objects, 'listenq-exporter-alerts.yaml').text).find((r) => r['title'] === 'ListenqExporterDown')!;
     const model = obj(obj(arr(g['data'], 'data')[0], 'query')['model'], 'model');
@@ -74,7 +74,7 @@ describe('chart alerting values', () => {
   it('puts alerting.runbookBaseUrl and alerting.exporterSelector into every rule, Grafana rule and the dashboard link', async () => {
     const base = 'https://runbooks.example.com/listenq-exporter/alerts.md';
     const sel = 'job="kube-system/listenq",cluster="eu-1"';
-    const objects = await render(helm, { ...ALL, alerting: { runbookBaseUrl: base, exporterSelector: sel }, grafanaAlerts: { enabled: true, datasourceUid: 'abc123' } });
+    const objects = await render(helm, withImage({ ...ALL, alerting: { runbookBaseUrl: base, exporterSelector: sel }, grafanaAlerts: { enabled: true, datasourceUid: 'abc123' } }));
     const rules = promRules(objects).filter((r) => r.alert !== undefined);
     expect(rules).toHaveLength(ALERTS.length);
     for (const r of rules) expect(r.annotations!['runbook_url'], r.alert).toBe(`${base}#${r.alert!.toLowerCase()}`);
@@ -94,11 +94,11 @@ describe('chart alerting values', () => {
   });
 
   it('refuses values that would break the rules, naming the value', async () => {
-    expect(await renderError(helm, { ...ALL, alerting: { runbookBaseUrl: 'https://x.example/a b' } })).toMatch(/alerting\.runbookBaseUrl/);
-    expect(await renderError(helm, { ...ALL, alerting: { runbookBaseUrl: 'https://x.example/a#top' } })).toMatch(/alerting\.runbookBaseUrl/);
-    expect(await renderError(helm, { ...ALL, alerting: { exporterSelector: '{job="x"}' } })).toMatch(/alerting\.exporterSelector/);
-    expect(await renderError(helm, { grafanaAlerts: { enabled: true, datasourceUid: '' } })).toMatch(/grafanaAlerts\.datasourceUid/);
-    expect(await renderError(helm, { alerting: { runbookBase: 'x' } })).toMatch(/runbookBase/);
+    expect(await renderError(helm, withImage({ ...ALL, alerting: { runbookBaseUrl: 'https://x.example/a b' } }))).toMatch(/alerting\.runbookBaseUrl/);
+    expect(await renderError(helm, withImage({ ...ALL, alerting: { runbookBaseUrl: 'https://x.example/a#top' } }))).toMatch(/alerting\.runbookBaseUrl/);
+    expect(await renderError(helm, withImage({ ...ALL, alerting: { exporterSelector: '{job="x"}' } }))).toMatch(/alerting\.exporterSelector/);
+    expect(await renderError(helm, withImage({ grafanaAlerts: { enabled: true, datasourceUid: '' } }))).toMatch(/grafanaAlerts\.datasourceUid/);
+    expect(await renderError(helm, withImage({ alerting: { runbookBase: 'x' } }))).toMatch(/runbookBase/);
   });
 
   it('fails with a pointer to the sync script when the Grafana alerts file is missing from the chart', async () => {
@@ -107,7 +107,7 @@ describe('chart alerting values', () => {
       const copy = join(tmp, 'listenq-exporter');
       await cp(CHART_DIR, copy, { recursive: true });
       await rm(join(copy, CHART_GRAFANA_ALERTS_FILE), { force: true });
-      expect(await renderError(helm, { grafanaAlerts: { enabled: true } }, { chartDir: copy })).toMatch(/scripts\/sync-chart\.ts/);
+      expect(await renderError(helm, withImage({ grafanaAlerts: { enabled: true } }), { chartDir: copy })).toMatch(/scripts\/sync-chart\.ts/);
     } finally {
       await rm(tmp, { recursive: true, force: true });
     }
