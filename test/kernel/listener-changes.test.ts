@@ -5,8 +5,11 @@
  * shows at the next sample: the first sample that starts after it, which has completed
  * once listenq_samples_total has moved by two from a scrape taken after the change.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { pick, type Launcher, type Sample, startExporter, valueOf } from '../support/exporter.js';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
+import { pick, type Launcher, type RunningExporter, type Sample, startExporter, valueOf } from '../support/exporter.js';
 import { keepAliveScraper, type KeepAliveScraper } from '../support/keepalive.js';
 import { changeListener, createNetns, listen, NO_NETLINK, type Netns, waitFor } from '../support/netns.js';
 
@@ -128,3 +131,63 @@ describe.each(MODES.filter((m) => m.exact))('limits through $name', (mode) => {
   });
 
 });
+
+describe('sources that recover or hide a file', () => {
+  it('sockets first seen while ss failed keep unique label sets once ss recovers and names their devices', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lq-flaky-ss-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const failFlag = join(dir, 'fail');
+    writeFileSync(failFlag, '');
+    const flakySs = join(dir, 'ss');
+    writeFileSync(flakySs, `#!/bin/sh\n[ -e ${failFlag} ] && { echo "ss: failing on purpose" >&2; exit 1; }\nexec ss "$@"\n`);
+    chmodSync(flakySs, 0o755);
+    // Two members of one port, both bound to lo: /proc cannot see devices, ss can.
+    const a = await listen(ns, { addr: '0.0.0.0', backlog: 16, reuseport: 1, device: 'lo' });
+    await listen(ns, { addr: '0.0.0.0', backlog: 16, reuseport: 1, device: 'lo', port: a.port });
+    const unbound = await listen(ns, { addr: '0.0.0.0', backlog: 16, reuseport: 1, port: a.port });
+    const exp = await startExporter(ns, ['--sample.interval=300ms', '--no-source.sock-diag', `--ss.path=${flakySs}`]);
+    const scraper = await keepAliveScraper(ns, exp.port);
+    const sel = { port: String(a.port) };
+    await waitFor('three members from /proc', async () => (pick(await scraper.metrics(), 'listenq_accept_queue_length', sel).length === 3 ? true : undefined));
+    rmSync(failFlag);
+    const m = await afterNextSample(scraper);
+    expect(valueOf(m, 'listenq_source_up', { source: 'ss' })).toBe(1);
+    expectUniqueSeries(m);
+    const members = pick(m, 'listenq_accept_queue_length', sel);
+    // The two bound members moved to their device's group; the unbound one keeps the slot
+    // it has had since it was first seen (slots are stable while a socket lives).
+    expect(members.filter((s) => s.labels['device'] === 'lo').map((s) => s.labels['slot']).sort()).toEqual(['0', '1']);
+    expect(members.filter((s) => s.labels['device'] === undefined)).toHaveLength(1);
+    expect(unbound.port).toBe(a.port);
+  });
+
+  it('a procfs without net/tcp6 while IPv6 sockets exist: tcp6 is down, not "no IPv6", and ss keeps the listeners', async () => {
+    // A procfs tree whose net/ lacks tcp6 only; everything else is the namespace's own.
+    const root = mkdtempSync(join(tmpdir(), 'lq-no-tcp6-'));
+    onTestFinished(() => rmSync(root, { recursive: true, force: true }));
+    mkdirSync(join(root, 'net'));
+    for (const f of ['tcp', 'netstat', 'snmp', 'sockstat', 'sockstat6']) symlinkSync(`/proc/net/${f}`, join(root, 'net', f));
+    symlinkSync('/proc/sys', join(root, 'sys'));
+    const v6 = await listen(ns, { addr: '::1', backlog: 8 });
+    const sel = { family: 'ipv6', port: String(v6.port) };
+    // With ss answering, the IPv6 listener is there at every sample.
+    const withSs = await startExporter(ns, ['--sample.interval=200ms', '--no-source.sock-diag', `--path.procfs=${root}`]);
+    for (let i = 0; i < 3; i++) expect(pick(await afterNextSampleOf(withSs), 'listenq_accept_queue_length', sel)).toHaveLength(1);
+    await withSs.stop();
+    // Without ss, /proc is the source: tcp6 is down and the IPv6 count is unknown, not 0.
+    const procOnly = await startExporter(ns, ['--sample.interval=200ms', '--no-source.sock-diag', '--ss.path=/nonexistent', `--path.procfs=${root}`]);
+    const m = await afterNextSampleOf(procOnly);
+    expect(valueOf(m, 'listenq_source_up', { source: 'proc_net_tcp6' })).toBe(0);
+    expect(valueOf(m, 'listenq_source_up', { source: 'proc_net_tcp' })).toBe(1);
+    expect(pick(m, 'listenq_listeners', { family: 'ipv6' })).toEqual([]);
+    expect(valueOf(m, 'listenq_listeners', { family: 'ipv4' })).toBeGreaterThan(0);
+  });
+});
+
+async function afterNextSampleOf(exp: RunningExporter): Promise<Sample[]> {
+  const now = valueOf(await exp.metrics(), 'listenq_samples_total') ?? 0;
+  return waitFor('a sample started after now', async () => {
+    const m = await exp.metrics();
+    return (valueOf(m, 'listenq_samples_total') ?? 0) >= now + 2 ? m : undefined;
+  });
+}
