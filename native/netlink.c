@@ -7,6 +7,9 @@
  * by the caller's timeout (poll before each receive).
  *
  *   open(protocol, netnsPath?) -> fd
+ *   openFile(netnsPath, path) -> fd               a file opened from inside the namespace:
+ *                                                 /proc/sys/net resolves to the opener's
+ *                                                 namespace, and the descriptor keeps it
  *   dump(fd, request, seq, timeoutMs) -> Buffer   every reply message of that dump, up to
  *                                                 and including NLMSG_DONE or NLMSG_ERROR
  *   close(fd)
@@ -60,6 +63,51 @@ static int get_int(napi_env env, napi_value v, int32_t *out) {
   return napi_get_value_int32(env, v, out) == napi_ok;
 }
 
+/* Enters the namespace at `path` on this thread; returns the descriptor of our own to go
+   back to, or -1 with errno set. */
+static int enter_netns(const char *path) {
+  int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+  if (self < 0) return -1;
+  int target = open(path, O_RDONLY | O_CLOEXEC);
+  if (target < 0 || setns(target, CLONE_NEWNET) != 0) {
+    int e = errno;
+    if (target >= 0) close(target);
+    close(self);
+    errno = e;
+    return -1;
+  }
+  close(target);
+  return self;
+}
+
+/* Back to our own namespace before anything else: the whole thread depends on it. */
+static void leave_netns(int self) {
+  if (setns(self, CLONE_NEWNET) != 0) abort();
+  close(self);
+}
+
+static napi_value nl_open_file(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  char ns[4096], path[4096];
+  size_t n1 = 0, n2 = 0;
+  if (argc < 2 || napi_get_value_string_utf8(env, argv[0], ns, sizeof ns, &n1) != napi_ok ||
+      napi_get_value_string_utf8(env, argv[1], path, sizeof path, &n2) != napi_ok || n1 == 0 || n2 == 0) {
+    napi_throw_type_error(env, NULL, "openFile(netnsPath, path)");
+    return NULL;
+  }
+  int self = enter_netns(ns);
+  if (self < 0) return throw_errno(env, "setns", errno);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  int e = errno;
+  leave_netns(self);
+  if (fd < 0) return throw_errno(env, "open", e);
+  napi_value out;
+  napi_create_int32(env, fd, &out);
+  return out;
+}
+
 static napi_value nl_open(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
@@ -80,31 +128,14 @@ static napi_value nl_open(napi_env env, napi_callback_info info) {
       foreign = n > 0;
     }
   }
-  int self = -1, target = -1;
+  int self = -1;
   if (foreign) {
-    self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-    if (self < 0) return throw_errno(env, "open /proc/thread-self/ns/net", errno);
-    target = open(path, O_RDONLY | O_CLOEXEC);
-    if (target < 0) {
-      int e = errno;
-      close(self);
-      return throw_errno(env, "open netns", e);
-    }
-    if (setns(target, CLONE_NEWNET) != 0) {
-      int e = errno;
-      close(self);
-      close(target);
-      return throw_errno(env, "setns", e);
-    }
+    self = enter_netns(path);
+    if (self < 0) return throw_errno(env, "setns", errno);
   }
   int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
   int socket_errno = errno;
-  if (foreign) {
-    /* Back to our own namespace before anything else: the whole thread depends on it. */
-    if (setns(self, CLONE_NEWNET) != 0) abort();
-    close(self);
-    close(target);
-  }
+  if (foreign) leave_netns(self);
   if (fd < 0) return throw_errno(env, "socket(AF_NETLINK)", socket_errno);
   int rcvbuf = 1 << 20;
   setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
@@ -237,10 +268,11 @@ static napi_value nl_close(napi_env env, napi_callback_info info) {
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"open", NULL, nl_open, NULL, NULL, NULL, napi_default, NULL},
+      {"openFile", NULL, nl_open_file, NULL, NULL, NULL, napi_default, NULL},
       {"dump", NULL, nl_dump, NULL, NULL, NULL, napi_default, NULL},
       {"close", NULL, nl_close, NULL, NULL, NULL, napi_default, NULL},
   };
-  napi_define_properties(env, exports, 3, props);
+  napi_define_properties(env, exports, 4, props);
   return exports;
 }
 

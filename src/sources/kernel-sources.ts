@@ -13,6 +13,7 @@ import type { ParseResult } from './parse-result.js';
 import { parseProcNetTcp, readListenSection } from './proc-net-tcp.js';
 import { ProcFile } from './proc-file.js';
 import { parsePassiveOpens } from './snmp.js';
+import { nativeAddonLoaded, openFileInNamespace } from './sock-diag/netlink-socket.js';
 import { type SockDiagSource, sockDiagSource } from './sock-diag/sock-diag-source.js';
 import { readTcpInUse } from './sockstat.js';
 import { readSsListeners } from './ss-listeners.js';
@@ -52,15 +53,17 @@ export interface KernelSources {
   dispose(): void;
 }
 
-// Another namespace's sysctls cost a process start each; they change rarely.
-const FOREIGN_SYSCTL_REFRESH_MS = 60_000;
+// Without the native addon another namespace's sysctls cost a process start each; they
+// change rarely. With it they are read like our own, at every sample.
+const NSENTER_SYSCTL_REFRESH_MS = 60_000;
 
 /**
  * Sources for the exporter's own network namespace (no target), or for another one seen
  * through one of its processes: sock_diag on a netlink socket made inside it (setns, which
- * needs CAP_SYS_ADMIN), /proc/<pid>/net/* for tables and counters, and ss and sysctls run
- * inside it with nsenter (CAP_SYS_ADMIN too; without it those fail, and the lengths come
- * from /proc with no limit and no drops).
+ * needs CAP_SYS_ADMIN), /proc/<pid>/net/* for tables and counters, its sysctls through
+ * descriptors opened from inside it (setns too), and ss run inside it with nsenter where
+ * sock_diag cannot be asked (CAP_SYS_ADMIN too; without it the lengths come from /proc
+ * with no limit and no drops, and the sysctls are missing).
  */
 export function kernelSources(cfg: Config, target?: SourceTarget): KernelSources {
   const t = cfg.sourceTimeoutMs;
@@ -75,9 +78,10 @@ export function kernelSources(cfg: Config, target?: SourceTarget): KernelSources
   const netstat = new ProcFile(net('netstat'));
   const sockstat = new ProcFile(net('sockstat'));
   const sockstat6 = new ProcFile(net('sockstat6'));
-  const ownSysctls = foreign ? undefined : sysctlFiles(cfg.procfs);
-  const files = [snmp, netstat, sockstat, sockstat6, ...Object.values(ownSysctls ?? {})];
-  const sockDiag = cfg.sockDiag ? sockDiagSource(t, foreign ? join(cfg.procfs, String(target.pid), 'ns', 'net') : undefined) : undefined;
+  const netnsPath = foreign ? join(cfg.procfs, String(target.pid), 'ns', 'net') : undefined;
+  const sysctlsInProcess = netnsPath === undefined ? sysctlFiles(cfg.procfs) : nativeAddonLoaded() ? sysctlFiles(cfg.procfs, (p) => openFileInNamespace(netnsPath, p)) : undefined;
+  const files = [snmp, netstat, sockstat, sockstat6, ...Object.values(sysctlsInProcess ?? {})];
+  const sockDiag = cfg.sockDiag ? sockDiagSource(t, netnsPath) : undefined;
   return {
     foreign,
     ...(sockDiag ? { sockDiag } : {}),
@@ -98,9 +102,9 @@ export function kernelSources(cfg: Config, target?: SourceTarget): KernelSources
     },
     netstat: async () => parseNetstat(netstat.read()),
     sysctls: async () => {
-      if (ownSysctls) return readSysctls(ownSysctls);
+      if (sysctlsInProcess) return readSysctls(sysctlsInProcess);
       const now = performance.now();
-      if (!sysctlCache || now - sysctlCache.at >= FOREIGN_SYSCTL_REFRESH_MS) {
+      if (!sysctlCache || now - sysctlCache.at >= NSENTER_SYSCTL_REFRESH_MS) {
         sysctlCache = { at: now, result: await readSysctlsVia(enter, cfg.procfs, t) };
       }
       return sysctlCache.result;

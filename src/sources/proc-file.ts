@@ -20,11 +20,15 @@ export class ProcFile {
   private fd: number | undefined;
   private buf = Buffer.allocUnsafe(FIRST_BUFFER_BYTES);
 
-  constructor(readonly path: string) {}
+  /** @param open how the descriptor is made; another namespace's /proc/sys needs it opened from inside that namespace */
+  constructor(
+    readonly path: string,
+    private readonly open: (path: string) => number = (p) => openSync(p, 'r'),
+  ) {}
 
   read(): string {
     try {
-      this.fd ??= openSync(this.path, 'r');
+      this.fd ??= this.open(this.path);
       for (;;) {
         const n = readSync(this.fd, this.buf, 0, this.buf.length, 0);
         if (n < this.buf.length) return this.buf.toString('latin1', 0, n);

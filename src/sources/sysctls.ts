@@ -29,8 +29,9 @@ export interface SysctlReadResult {
 }
 
 /**
- * Sysctls of another network namespace: /proc/sys/net shows the namespace of the reader,
- * so `cat` runs inside it (`nsenter -t PID -n -- cat FILES`) and prints one value a line.
+ * Sysctls of another network namespace without the native addon: /proc/sys/net shows the
+ * namespace of the reader, so `cat` runs inside it (`nsenter -t PID -n -- cat FILES`) and
+ * prints one value a line.
  */
 export async function readSysctlsVia(enter: readonly string[], procfs: string, timeoutMs: number): Promise<SysctlReadResult> {
   const entries = Object.entries(SYSCTLS) as Array<[SysctlName, string]>;
@@ -51,10 +52,13 @@ export async function readSysctlsVia(enter: readonly string[], procfs: string, t
 
 type SysctlFiles = Readonly<Record<SysctlName, ProcFile>>;
 
-/** The exporter's own namespace's sysctl files under procfs, kept open (see ProcFile). */
-export function sysctlFiles(procfs: string): SysctlFiles {
+/**
+ * The namespace's sysctl files under procfs, kept open (see ProcFile).
+ * @param open for another namespace: opens a file from inside it
+ */
+export function sysctlFiles(procfs: string, open?: (path: string) => number): SysctlFiles {
   const files = {} as Record<SysctlName, ProcFile>;
-  for (const [name, rel] of Object.entries(SYSCTLS) as Array<[SysctlName, string]>) files[name] = new ProcFile(join(procfs, 'sys', rel));
+  for (const [name, rel] of Object.entries(SYSCTLS) as Array<[SysctlName, string]>) files[name] = new ProcFile(join(procfs, 'sys', rel), open);
   return files;
 }
 

@@ -65,6 +65,15 @@ describe('--namespaces=all', () => {
     expect(valueOf(m, 'listenq_namespaces')).toBeGreaterThanOrEqual(4);
   });
 
+  it('reads each namespace\'s sysctls from inside it, fresh at every sample', async () => {
+    const ns = spaces[2]!;
+    await ns.sysctl('net.core.somaxconn', '77');
+    const m = await metricsWhere('somaxconn 77', (s) => valueOf(s, 'listenq_somaxconn', { netns: netnsInode(ns) }) === 77);
+    expect(valueOf(m, 'listenq_somaxconn', { netns: netnsInode(spaces[1]!) })).toBe(4096);
+    expect(valueOf(m, 'listenq_source_up', { source: 'sysctl' })).toBe(1);
+    await ns.sysctl('net.core.somaxconn', '4096');
+  });
+
   it('gives each namespace\'s dropping listener its own drop counter, from sock_diag in that namespace', async () => {
     const m = await metricsWhere('drops in each namespace', (s) =>
       spaces.every((ns, i) => (valueOf(s, 'listenq_listener_drops_total', { netns: netnsInode(ns), port: String(listeners[i]!.port) }) ?? 0) > 0),

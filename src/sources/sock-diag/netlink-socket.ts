@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 
 interface NetlinkAddon {
   open(protocol: number, netnsPath?: string): number;
+  openFile(netnsPath: string, path: string): number;
   dump(fd: number, request: Buffer, seq: number, timeoutMs: number): Buffer;
   close(fd: number): void;
 }
@@ -33,6 +34,25 @@ function nativeAddon(): NetlinkAddon {
     throw err;
   }
   return addon;
+}
+
+/** Whether the addon loaded: without it, other namespaces' files need nsenter instead. */
+export function nativeAddonLoaded(): boolean {
+  try {
+    nativeAddon();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Opens a file from inside another network namespace (setns, open, setns back; needs
+ * CAP_SYS_ADMIN). /proc/sys/net resolves to the opener's namespace, and the descriptor
+ * keeps showing that namespace's values at every read.
+ */
+export function openFileInNamespace(netnsPath: string, path: string): number {
+  return nativeAddon().openFile(netnsPath, path);
 }
 
 export class NetlinkSocket {
