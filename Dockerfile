@@ -1,9 +1,10 @@
 # listenq-exporter image.
 #
-# Stage `build` (the official Node image) installs the production dependencies and compiles
-# the TypeScript. The runtime stage is plain Debian slim with only the node binary copied in:
-# no npm, corepack or yarn, which the exporter never runs and which image scanners flag.
-# It adds iproute2 for `ss`, the only source of accept-queue limits.
+# Stage `build` (the official Node image) installs the production dependencies, compiles
+# the TypeScript and builds the native sock_diag addon (native/netlink.c, with gcc and the
+# image's own Node headers). The runtime stage is plain Debian slim with only the node
+# binary copied in: no npm, corepack or yarn, which the exporter never runs and which image
+# scanners flag. It adds iproute2 for `ss`, the fallback where sock_diag cannot be asked.
 #
 # Build:  docker build -t listenq-exporter .
 #         (podman/buildah: buildah build --layers -t listenq-exporter .)
@@ -18,6 +19,10 @@ ARG NODE_IMAGE=docker.io/library/node:${NODE_VERSION}-${DEBIAN_SUITE}-slim
 ARG RUNTIME_IMAGE=docker.io/library/debian:${DEBIAN_SUITE}-slim
 
 FROM ${NODE_IMAGE} AS build
+# A C compiler for the addon; the slim Node image has none.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends gcc libc6-dev \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY package.json package-lock.json ./
 # Production dependencies exactly as locked. No install scripts: none of them needs one, and
@@ -30,6 +35,9 @@ RUN set -eu; \
     pkgs="$(node -e 'const p = require("./package-lock.json").packages; \
       console.log(["typescript", "@types/node"].map((n) => n + "@" + p["node_modules/" + n].version).join(" "))')"; \
     npm install --prefix /opt/tsc --no-save --ignore-scripts --no-audit --no-fund $pkgs
+COPY native ./native
+COPY scripts/native ./scripts/native
+RUN node scripts/native/build.mjs --strict
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 # typeRoots points `types: ["node"]` at the compiler prefix instead of ./node_modules/@types.
@@ -48,6 +56,7 @@ WORKDIR /app
 COPY --from=build /src/package.json ./package.json
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
+COPY --from=build /src/build ./build
 
 # Numeric, so Kubernetes runAsNonRoot can verify it without an /etc/passwd lookup. The
 # exporter needs no writable path, so it also runs with a read-only root filesystem.
