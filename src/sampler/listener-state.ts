@@ -4,7 +4,7 @@
  * sample object last published for it. An unchanged socket keeps its object, so whatever
  * caches per socket downstream (the /metrics renderer) does no work for it.
  */
-import { listenerSample, sameSample, sampleWith } from '../listener/build.js';
+import { listenerSample, sameRecord, sampleWith } from '../listener/build.js';
 import type { ListenerRecord, ListenerSample } from '../listener/fields.js';
 import type { SocketEndpoint } from '../sources/ss-listeners.js';
 import { groupKey } from './join-listeners.js';
@@ -57,15 +57,22 @@ export class ListenerState {
     this.current = Object.freeze(
       records.map((r) => {
         const { peak, fullSeconds } = this.peaks.observe(r.inode, nowMs, r.depth, r.limit);
-        const sample = listenerSample(r, {
-          slot: slotOf(r.inode),
-          peak,
-          fullSeconds,
-          synRecv: synCounts ? (synCounts.get(r.inode) ?? 0) : undefined,
-          process: undefined,
-        });
+        const slot = slotOf(r.inode);
+        const synRecv = synCounts ? (synCounts.get(r.inode) ?? 0) : undefined;
         const before = previous.get(r.inode);
-        return before && sameSample(before, sample) ? before : sample;
+        // Most sockets are as they were: compare before building a new object.
+        if (
+          before &&
+          before.slot === slot &&
+          before.peak === peak &&
+          before.fullSeconds === fullSeconds &&
+          before.synRecv === synRecv &&
+          before.process === undefined &&
+          sameRecord(before, r)
+        ) {
+          return before;
+        }
+        return listenerSample(r, { slot, peak, fullSeconds, synRecv, process: undefined });
       }),
     );
     return this.current;
