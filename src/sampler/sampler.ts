@@ -52,15 +52,19 @@ const CAP_WARNING_EVERY_MS = 5 * 60_000;
 
 async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length);
-  let next = 0;
+  // One iterator shared by the workers: each takes the next item when it is free.
+  const queue = items.entries();
   const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
+    for (const [i, item] of queue) out[i] = await fn(item);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
+}
+
+/** A namespace to sample with the sampler that keeps its state. */
+interface Watched {
+  readonly target: SampledNamespace;
+  readonly sampler: NamespaceSampler;
 }
 
 export class Sampler {
@@ -75,10 +79,11 @@ export class Sampler {
   private lastCapWarningMs = -Infinity;
   private lastProviderError = '';
   /** The provider's last answer, reused (labels and all) when it fails. */
-  private lastTargets: readonly SampledNamespace[] = [];
-  /** Namespace keys of the published snapshot, in its order. */
-  private publishedKeys: readonly string[] = [];
-  private readonly named = new WeakMap<ListenerSample, ListenerSample>();
+  private lastWatched: readonly Watched[] = [];
+  /** The samplers of the published snapshot's namespaces, in its order. */
+  private publishedSamplers: readonly NamespaceSampler[] = [];
+  /** Each socket's copy with its owner's name, kept while the socket object lives. */
+  private readonly withOwnerName = new WeakMap<ListenerSample, ListenerSample>();
 
   constructor(
     private readonly provider: NamespaceProvider,
@@ -131,15 +136,16 @@ export class Sampler {
   }
 
   async sampleOnce(): Promise<Snapshot> {
-    const targets = this.currentNamespaces();
-    const results = await mapLimited(targets, NAMESPACE_CONCURRENCY, (t) => this.namespaces.get(t.key)!.sample());
-    this.recordHealth(targets, results);
+    const watched = this.currentNamespaces();
+    const sampled = await mapLimited(watched, NAMESPACE_CONCURRENCY, async (w) => ({ ...w, result: await w.sampler.sample() }));
+    this.recordHealth(sampled);
 
-    const owners = this.owners?.resolve(results.flatMap((r) => r.listeners.map((l) => l.inode)));
-    const named = results.map((r) =>
-      owners ? r.listeners.map((l) => this.withProcess(l, owners.names.get(l.inode))) : r.listeners,
-    );
-    const all = named.flat();
+    const owners = this.owners?.resolve(sampled.flatMap((s) => s.result.listeners.map((l) => l.inode)));
+    const withOwners = sampled.map((s) => ({
+      ...s,
+      listeners: owners ? s.result.listeners.map((l) => this.withProcess(l, owners.names.get(l.inode))) : s.result.listeners,
+    }));
+    const all = withOwners.flatMap((s) => s.listeners);
     // Under the cap (the usual case) every namespace's array is published as it is.
     const kept = all.length > this.opts.maxListeners ? new Set(capListeners(all, this.opts.maxListeners)) : undefined;
     const dropped = kept ? all.length - kept.size : 0;
@@ -151,8 +157,8 @@ export class Sampler {
       );
     }
 
-    const namespaces = results.map((r, i) =>
-      namespaceSnapshot(targets[i]!.labels, r, Object.freeze(kept ? named[i]!.filter((l) => kept.has(l)) : named[i]!)),
+    const namespaces = withOwners.map((s) =>
+      namespaceSnapshot(s.target.labels, s.result, Object.freeze(kept ? s.listeners.filter((l) => kept.has(l)) : s.listeners)),
     );
     const sources: Partial<Record<SourceName, SourceStatus>> = {};
     for (const name of this.health.names()) sources[name] = this.health.status(name);
@@ -166,18 +172,18 @@ export class Sampler {
       samplesTotal: this.samplesTotal,
     });
     this.snapshot = snap;
-    this.publishedKeys = targets.map((t) => t.key);
+    this.publishedSamplers = watched.map((w) => w.sampler);
     return snap;
   }
 
   /** The socket with its owner's name; the same object while neither changes. */
   private withProcess(l: ListenerSample, name: string | undefined): ListenerSample {
     if (name === undefined) return l;
-    const known = this.named.get(l);
+    const known = this.withOwnerName.get(l);
     if (known?.process === name) return known;
-    const named = sampleWith(l, { process: name });
-    this.named.set(l, named);
-    return named;
+    const copy = sampleWith(l, { process: name });
+    this.withOwnerName.set(l, copy);
+    return copy;
   }
 
   /** The fast path over every namespace. Returns whether it published a snapshot. */
@@ -186,7 +192,7 @@ export class Sampler {
     if (!snap) return false;
     let changed = false;
     const namespaces = snap.namespaces.map((ns, i) => {
-      const sampler = this.namespaces.get(this.publishedKeys[i]!);
+      const sampler = this.publishedSamplers[i];
       if (!sampler) return ns;
       try {
         const updated = sampler.probe(nowMs, ns.listeners);
@@ -205,7 +211,7 @@ export class Sampler {
   }
 
   /** Asks the provider which namespaces exist now; keeps state for those that remain. */
-  private currentNamespaces(): readonly SampledNamespace[] {
+  private currentNamespaces(): readonly Watched[] {
     let targets: readonly SampledNamespace[];
     try {
       targets = this.provider();
@@ -214,40 +220,44 @@ export class Sampler {
       const msg = String(err);
       if (msg !== this.lastProviderError) this.log.error({ err: msg }, 'cannot list network namespaces; sampling the last known ones');
       this.lastProviderError = msg;
-      return this.lastTargets;
+      return this.lastWatched;
     }
     const keep = new Set(targets.map((t) => t.key));
     for (const key of this.namespaces.keys()) if (!keep.has(key)) this.namespaces.delete(key);
-    for (const t of targets) {
-      const existing = this.namespaces.get(t.key);
-      if (existing) existing.sources = t.sources;
-      else this.namespaces.set(t.key, new NamespaceSampler(t.sources, this.opts));
-    }
-    this.lastTargets = targets;
-    return targets;
+    this.lastWatched = targets.map((target) => {
+      let sampler = this.namespaces.get(target.key);
+      if (sampler) sampler.sources = target.sources;
+      else {
+        sampler = new NamespaceSampler(target.sources, this.opts);
+        this.namespaces.set(target.key, sampler);
+      }
+      return { target, sampler };
+    });
+    return this.lastWatched;
   }
 
   /** One status per source over all namespaces: down if it failed in any of them. */
-  private recordHealth(targets: readonly SampledNamespace[], results: readonly NamespaceSample[]): void {
+  private recordHealth(sampled: ReadonlyArray<{ readonly target: SampledNamespace; readonly result: NamespaceSample }>): void {
     for (const source of SOURCES) {
-      const outcomes: Array<[string, SourceOutcome]> = [];
-      results.forEach((r, i) => {
-        const o = r.outcomes[source];
-        if (o) outcomes.push([targets[i]!.key, o]);
-      });
+      const outcomes: Array<{ readonly key: string; readonly outcome: SourceOutcome }> = [];
+      for (const s of sampled) {
+        const outcome = s.result.outcomes[source];
+        if (outcome) outcomes.push({ key: s.target.key, outcome });
+      }
       if (outcomes.length === 0) continue;
-      const failed = outcomes.filter(([, o]) => o.error);
+      const failed = outcomes.filter((o) => o.outcome.error);
+      const first = failed[0];
       const error =
-        failed.length === 0
+        first?.outcome.error === undefined
           ? undefined
           : new Error(
               outcomes.length === 1
-                ? failed[0]![1].error!.message
-                : `${failed.length} of ${outcomes.length} namespaces, e.g. ${failed[0]![0]}: ${failed[0]![1].error!.message}`,
+                ? first.outcome.error.message
+                : `${failed.length} of ${outcomes.length} namespaces, e.g. ${first.key}: ${first.outcome.error.message}`,
             );
       this.health.record(source, {
-        seconds: outcomes.reduce((s, [, o]) => s + o.seconds, 0),
-        result: { rejected: outcomes.reduce((s, [, o]) => s + (o.result?.rejected ?? 0), 0) },
+        seconds: outcomes.reduce((sum, o) => sum + o.outcome.seconds, 0),
+        result: { rejected: outcomes.reduce((sum, o) => sum + (o.outcome.result?.rejected ?? 0), 0) },
         ...(error ? { error } : {}),
       });
     }
