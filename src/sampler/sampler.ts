@@ -137,7 +137,10 @@ export class Sampler {
 
   async sampleOnce(): Promise<Snapshot> {
     const watched = this.currentNamespaces();
-    const sampled = await mapLimited(watched, NAMESPACE_CONCURRENCY, async (w) => ({ ...w, result: await w.sampler.sample() }));
+    const results = await mapLimited(watched, NAMESPACE_CONCURRENCY, async (w) => ({ ...w, result: await w.sampler.sample() }));
+    // A namespace whose process exited during the sample is gone, and its failed reads say
+    // nothing about the sources: it leaves this snapshot instead of marking them down.
+    const sampled = results.filter((s) => !Object.values(s.result.outcomes).some((o) => o.error) || s.target.sources.alive());
     this.recordHealth(sampled);
 
     const owners = this.owners?.resolve(sampled.flatMap((s) => s.result.listeners.map((l) => l.inode)));
@@ -172,7 +175,7 @@ export class Sampler {
       samplesTotal: this.samplesTotal,
     });
     this.snapshot = snap;
-    this.publishedSamplers = watched.map((w) => w.sampler);
+    this.publishedSamplers = sampled.map((s) => s.sampler);
     return snap;
   }
 

@@ -30,6 +30,12 @@ export interface KernelSources {
   /** Another namespace than the exporter's own: ss would need nsenter, and CAP_SYS_ADMIN. */
   readonly foreign: boolean;
   /**
+   * Whether the process the namespace is seen through still exists. A namespace whose last
+   * process exits during a sample makes its reads fail; that is the namespace going away,
+   * not a source failing.
+   */
+  alive(): boolean;
+  /**
    * The exact source, in-process and synchronous; its calls throw when it cannot be asked.
    * Absent with --no-source.sock-diag.
    */
@@ -82,8 +88,10 @@ export function kernelSources(cfg: Config, target?: SourceTarget): KernelSources
   const sysctlsInProcess = netnsPath === undefined ? sysctlFiles(cfg.procfs) : nativeAddonLoaded() ? sysctlFiles(cfg.procfs, (p) => openFileInNamespace(netnsPath, p)) : undefined;
   const files = [snmp, netstat, sockstat, sockstat6, ...Object.values(sysctlsInProcess ?? {})];
   const sockDiag = cfg.sockDiag ? sockDiagSource(t, netnsPath) : undefined;
+  const pidDir = foreign ? join(cfg.procfs, String(target.pid)) : undefined;
   return {
     foreign,
+    alive: () => pidDir === undefined || existsSync(join(pidDir, 'ns', 'net')),
     ...(sockDiag ? { sockDiag } : {}),
     ssListeners: () => readSsListeners(ss, t),
     procTcp: async () => parseProcNetTcp(readListenSection(net('tcp'), t), 'ipv4'),

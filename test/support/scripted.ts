@@ -16,6 +16,7 @@ const empty = async () => ({ records: [], rejected: 0 });
 export function scriptedSources(overrides: Partial<KernelSources>): KernelSources {
   const sources: KernelSources = {
     foreign: false,
+    alive: () => true,
     ssListeners: empty,
     procTcp: empty,
     procTcp6: empty,
