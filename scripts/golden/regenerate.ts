@@ -1,0 +1,11 @@
+/**
+ * Rewrites test/e2e/golden-output.txt from the built exporter run on the fixtures:
+ * `npm run build && npx tsx scripts/golden/regenerate.ts`. Review the diff before
+ * committing it: every changed line is a change in what users scrape (docs/development.md).
+ */
+import { writeFileSync } from 'node:fs';
+import { goldenMetrics } from './run-exporter.js';
+import { GOLDEN_OUTPUT } from './paths.js';
+
+writeFileSync(GOLDEN_OUTPUT, await goldenMetrics());
+process.stdout.write(`wrote ${GOLDEN_OUTPUT}\n`);

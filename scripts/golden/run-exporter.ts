@@ -1,0 +1,77 @@
+/**
+ * Runs the built exporter (dist/main.js) on the fixture tree and returns its /metrics,
+ * normalised. One sample only: the sample interval is an hour and the fast probe is off,
+ * so the output cannot depend on how long the exporter ran before the scrape (full
+ * seconds, peaks and sample counts would). sock_diag is off: it would ask the live kernel.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { buildFixtureTree } from './fixture-tree.js';
+import { normaliseMetrics } from './normalise.js';
+
+const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+const READY_WITHIN_MS = 15_000;
+
+/** The flags of the golden run, apart from the paths and the port. */
+export const GOLDEN_FLAGS = ['--no-source.sock-diag', '--sample.interval=1h', '--sample.fast-interval=0s'] as const;
+
+/** A port nothing listens on now: the kernel picks it for a socket closed at once. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      s.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+async function get(port: number, path: string): Promise<{ status: number; body: string }> {
+  const r = await fetch(`http://127.0.0.1:${port}${path}`);
+  return { status: r.status, body: await r.text() };
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+}
+
+/** The exporter's whole /metrics on the fixtures, before normalising. */
+async function rawGoldenMetrics(): Promise<string> {
+  const tree = buildFixtureTree();
+  const port = await freePort();
+  let stderr = '';
+  // A clean environment: LISTENQ_* variables of the caller would change the flags.
+  const child = spawn(
+    process.execPath,
+    [MAIN, `--web.listen-address=127.0.0.1:${port}`, `--path.procfs=${tree.procfs}`, `--ss.path=${tree.ss}`, ...GOLDEN_FLAGS],
+    { env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' }, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  try {
+    const deadline = Date.now() + READY_WITHIN_MS;
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`exporter exited with ${child.exitCode}: ${stderr}`);
+      const r = await get(port, '/readyz').catch(() => undefined);
+      if (r?.status === 200) break;
+      if (Date.now() > deadline) throw new Error(`exporter not ready within ${READY_WITHIN_MS} ms: ${stderr}`);
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    const m = await get(port, '/metrics');
+    if (m.status !== 200) throw new Error(`/metrics answered ${m.status}: ${m.body}`);
+    return m.body;
+  } finally {
+    await stop(child);
+    rmSync(tree.root, { recursive: true, force: true });
+  }
+}
+
+export async function goldenMetrics(): Promise<string> {
+  return normaliseMetrics(await rawGoldenMetrics());
+}
