@@ -10,15 +10,17 @@
  * - the labels of `listenq_build_info`: the Node.js that runs the test, and the package
  *   version, which a release bumps without any change in output.
  *
- * Everything else is compared byte for byte, HELP and TYPE lines included.
+ * Everything else is compared byte for byte, HELP and TYPE lines included. The same rules
+ * serve both formats: the Prometheus text format ends each family with a blank line,
+ * OpenMetrics has none and ends with `# EOF`.
  */
 
 const DROPPED_FAMILIES = /^(process_|nodejs_|listenq_host_info\b)/;
 const CLOCK_VALUES = new Set(['listenq_last_sample_timestamp_seconds', 'listenq_source_duration_seconds']);
 
-/** The metric name a line is about: its sample name, or the name after `# HELP`/`# TYPE`. */
+/** The metric name a line is about: its sample name, or the name after `# HELP`, `# TYPE` or `# UNIT`. */
 function nameOf(line: string): string {
-  const m = /^(?:# (?:HELP|TYPE) )?([a-zA-Z_:][a-zA-Z0-9_:]*)/.exec(line);
+  const m = /^(?:# (?:HELP|TYPE|UNIT) )?([a-zA-Z_:][a-zA-Z0-9_:]*)/.exec(line);
   return m?.[1] ?? '';
 }
 

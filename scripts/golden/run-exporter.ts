@@ -10,6 +10,7 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { buildFixtureTree } from './fixture-tree.js';
 import { normaliseMetrics } from './normalise.js';
+import type { GoldenFormat } from './paths.js';
 
 const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 const READY_WITHIN_MS = 15_000;
@@ -29,8 +30,14 @@ function freePort(): Promise<number> {
   });
 }
 
-async function get(port: number, path: string): Promise<{ status: number; body: string }> {
-  const r = await fetch(`http://127.0.0.1:${port}${path}`);
+/** The Accept header a scraper sends for each format (Prometheus asks for OpenMetrics this way). */
+const ACCEPT: Record<GoldenFormat, string> = {
+  text: 'text/plain; version=0.0.4',
+  openmetrics: 'application/openmetrics-text; version=1.0.0',
+};
+
+async function get(port: number, path: string, accept = '*/*'): Promise<{ status: number; body: string }> {
+  const r = await fetch(`http://127.0.0.1:${port}${path}`, { headers: { accept } });
   return { status: r.status, body: await r.text() };
 }
 
@@ -42,8 +49,8 @@ function stop(child: ChildProcess): Promise<void> {
   });
 }
 
-/** The exporter's whole /metrics on the fixtures, before normalising. */
-async function rawGoldenMetrics(): Promise<string> {
+/** The exporter's whole /metrics on the fixtures in each format, from one run, before normalising. */
+async function rawGoldenMetrics(): Promise<Record<GoldenFormat, string>> {
   const tree = buildFixtureTree();
   const port = await freePort();
   let stderr = '';
@@ -63,15 +70,20 @@ async function rawGoldenMetrics(): Promise<string> {
       if (Date.now() > deadline) throw new Error(`exporter not ready within ${READY_WITHIN_MS} ms: ${stderr}`);
       await new Promise((res) => setTimeout(res, 50));
     }
-    const m = await get(port, '/metrics');
-    if (m.status !== 200) throw new Error(`/metrics answered ${m.status}: ${m.body}`);
-    return m.body;
+    const out: Partial<Record<GoldenFormat, string>> = {};
+    for (const format of Object.keys(ACCEPT) as GoldenFormat[]) {
+      const m = await get(port, '/metrics', ACCEPT[format]);
+      if (m.status !== 200) throw new Error(`/metrics (${format}) answered ${m.status}: ${m.body}`);
+      out[format] = m.body;
+    }
+    return { text: out.text ?? '', openmetrics: out.openmetrics ?? '' };
   } finally {
     await stop(child);
     rmSync(tree.root, { recursive: true, force: true });
   }
 }
 
-export async function goldenMetrics(): Promise<string> {
-  return normaliseMetrics(await rawGoldenMetrics());
+export async function goldenMetrics(): Promise<Record<GoldenFormat, string>> {
+  const raw = await rawGoldenMetrics();
+  return { text: normaliseMetrics(raw.text), openmetrics: normaliseMetrics(raw.openmetrics) };
 }
