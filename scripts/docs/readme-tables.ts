@@ -15,7 +15,7 @@ import { headingAnchor } from './markdown.js';
 export const README_PATH = fileURLToPath(new URL('../../README.md', import.meta.url));
 
 /** Where the alert index links each alert, by the anchor of its `### Name` heading. */
-export const RUNBOOK_DOC = 'docs/alerts-runbook.md';
+const RUNBOOK_DOC = 'docs/alerts-runbook.md';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|');
 
@@ -47,7 +47,7 @@ function alertIndex(): string {
 }
 
 /** Replaces the text between `<!-- NAME:begin -->` and `<!-- NAME:end -->`. */
-export function replaceBlock(doc: string, name: string, body: string): string {
+function replaceBlock(doc: string, name: string, body: string): string {
   const begin = `<!-- ${name}:begin -->`;
   const end = `<!-- ${name}:end -->`;
   const i = doc.indexOf(begin);

@@ -25,7 +25,7 @@ const SS_ANSWERS: ReadonlyArray<readonly [string, string]> = [
   ['-tnmHeO state listening state syn-recv', 'ss-listening-syn-recv.txt'],
 ];
 
-export interface FixtureTree {
+interface FixtureTree {
   readonly procfs: string;
   readonly ss: string;
   readonly root: string;

@@ -16,7 +16,7 @@ const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 const READY_WITHIN_MS = 15_000;
 
 /** The flags of the golden run, apart from the paths and the port. */
-export const GOLDEN_FLAGS = ['--no-source.sock-diag', '--sample.interval=1h', '--sample.fast-interval=0s'] as const;
+const GOLDEN_FLAGS = ['--no-source.sock-diag', '--sample.interval=1h', '--sample.fast-interval=0s'] as const;
 
 /** A port nothing listens on now: the kernel picks it for a socket closed at once. */
 function freePort(): Promise<number> {
