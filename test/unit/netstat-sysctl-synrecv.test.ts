@@ -6,19 +6,47 @@ import { parseSysctlValue } from '../../src/sources/sysctls.js';
 import { parseSsListenersAndSynRecv, parseSsSynRecv } from '../../src/sources/syn-recv.js';
 import { fixture } from '../support/fixtures.js';
 
+const SYN_RECV_8020 = { family: 'ipv4', address: '127.0.0.1', port: 8020 };
+
 describe('parseNetstat', () => {
-  it('reads TcpExt fields by header name from captured text', () => {
-    const text = fixture('proc-net-netstat.txt');
-    const { records, rejected } = parseNetstat(text);
+  const { records, rejected } = parseNetstat(fixture('proc-net-netstat.txt'));
+  const value = (group: string, name: string) => records.find((r) => r.group === group && r.name === name)?.value;
+
+  it('reads every field of the captured /proc/net/netstat by header name', () => {
     expect(rejected).toBe(0);
-    const lines = text.split('\n').filter((l) => l.startsWith('TcpExt:'));
-    const names = lines[0]!.split(/\s+/).slice(1);
-    const values = lines[1]!.split(/\s+/).slice(1).map(Number);
-    const tcpExt = records.filter((r) => r.group === 'TcpExt');
-    expect(tcpExt).toHaveLength(names.length);
-    const overflowIdx = names.indexOf('ListenOverflows');
-    expect(tcpExt.find((r) => r.name === 'ListenOverflows')!.value).toBe(values[overflowIdx]);
-    expect(values[overflowIdx]).toBeGreaterThan(0);
+    const perGroup = Object.fromEntries(['TcpExt', 'IpExt', 'MPTcpExt'].map((g) => [g, records.filter((r) => r.group === g).length]));
+    expect(perGroup).toEqual({ TcpExt: 135, IpExt: 18, MPTcpExt: 76 });
+    expect(records).toHaveLength(229);
+    // Every non-zero counter of the capture (60 overflows at the listen(4) socket, 3
+    // TCP_DEFER_ACCEPT drops at 8020), in file order.
+    expect(records.filter((r) => r.value !== 0)).toEqual([
+      { group: 'TcpExt', name: 'ListenOverflows', value: 60 },
+      { group: 'TcpExt', name: 'ListenDrops', value: 60 },
+      { group: 'TcpExt', name: 'TCPPureAcks', value: 24 },
+      { group: 'TcpExt', name: 'TCPLostRetransmit', value: 30 },
+      { group: 'TcpExt', name: 'TCPTimeouts', value: 51 },
+      { group: 'TcpExt', name: 'TCPDeferAcceptDrop', value: 3 },
+      { group: 'TcpExt', name: 'TCPSynRetrans', value: 45 },
+      { group: 'TcpExt', name: 'TCPDelivered', value: 27 },
+      { group: 'TcpExt', name: 'TcpTimeoutRehash', value: 45 },
+      { group: 'IpExt', name: 'InOctets', value: 7556 },
+      { group: 'IpExt', name: 'OutOctets', value: 7556 },
+      { group: 'IpExt', name: 'InNoECTPkts', value: 129 },
+    ]);
+  });
+
+  it('finds each counter the exporter exports', () => {
+    const exported = ['ListenOverflows', 'ListenDrops', 'TCPReqQFullDrop', 'TCPReqQFullDoCookies', 'SyncookiesSent', 'SyncookiesRecv', 'SyncookiesFailed', 'EmbryonicRsts'];
+    expect(exported.map((n) => [n, value('TcpExt', n)])).toEqual([
+      ['ListenOverflows', 60],
+      ['ListenDrops', 60],
+      ['TCPReqQFullDrop', 0],
+      ['TCPReqQFullDoCookies', 0],
+      ['SyncookiesSent', 0],
+      ['SyncookiesRecv', 0],
+      ['SyncookiesFailed', 0],
+      ['EmbryonicRsts', 0],
+    ]);
   });
 
   it('does not depend on field order and tolerates new fields', () => {
@@ -62,10 +90,8 @@ describe('parseSysctlValue', () => {
 
 describe('parseSsSynRecv', () => {
   it('reads the local endpoints of captured SYN_RECV entries', () => {
-    const { records, rejected } = parseSsSynRecv(fixture('ss-syn-recv.txt'));
-    expect(rejected).toBe(0);
-    expect(records.length).toBe(fixture('ss-syn-recv.txt').trim().split('\n').length);
-    expect(records.every((r) => r.port === 8020 && r.address === '127.0.0.1' && r.family === 'ipv4')).toBe(true);
+    // Three clients of the TCP_DEFER_ACCEPT listener, whose handshakes wait for data.
+    expect(parseSsSynRecv(fixture('ss-syn-recv.txt'))).toEqual({ records: [SYN_RECV_8020, SYN_RECV_8020, SYN_RECV_8020], rejected: 0 });
   });
 
   it('reads v4-mapped local addresses as IPv6 and counts bad lines', () => {
@@ -81,9 +107,11 @@ describe('parseSsSynRecv', () => {
 describe('parsePassiveOpens', () => {
   it('reads Tcp PassiveOpens from captured /proc/net/snmp, agreeing with the general parser', () => {
     const text = fixture('proc-net-snmp.txt');
-    const general = parseNetstat(text).records.find((r) => r.group === 'Tcp' && r.name === 'PassiveOpens')!.value;
-    expect(parsePassiveOpens(text)).toBe(general);
-    expect(general).toBeGreaterThan(0);
+    expect(parsePassiveOpens(text)).toBe(24);
+    expect(parseNetstat(text).records.filter((r) => r.group === 'Tcp' && r.name.endsWith('Opens'))).toEqual([
+      { group: 'Tcp', name: 'ActiveOpens', value: 42 },
+      { group: 'Tcp', name: 'PassiveOpens', value: 24 },
+    ]);
   });
 
   it('gives undefined for text without it', () => {
@@ -105,19 +133,36 @@ describe('parseSockstatInUse', () => {
 
 describe('parseSsListenersAndSynRecv', () => {
   const text = fixture('ss-listening-syn-recv.txt');
-  const lines = text.trim().split('\n');
 
   it('splits one captured ss run into its listeners and its SYN_RECV entries', () => {
     const { listeners, synRecv } = parseSsListenersAndSynRecv(text);
     expect(listeners.rejected).toBe(0);
     expect(synRecv.rejected).toBe(0);
-    expect(listeners.records).toHaveLength(lines.filter((l) => l.startsWith('LISTEN')).length);
-    expect(synRecv.records).toHaveLength(lines.filter((l) => l.startsWith('SYN-RECV')).length);
-    expect(synRecv.records.length).toBeGreaterThan(0);
-    expect(synRecv.records.every((r) => r.port === 8020 && r.address === '127.0.0.1')).toBe(true);
-    // The capture's full queue (backlog 4) and its SYN-queue listener, with limits from ss.
-    expect(listeners.records.find((r) => r.port === 8010)).toMatchObject({ depth: 5, limit: 4 });
-    expect(listeners.records.find((r) => r.port === 8020)).toMatchObject({ limit: 16 });
+    // [family, address, port, device, length, limit, drops, inode], in dump order.
+    expect(listeners.records.map((r) => [r.family, r.address, r.port, r.device, r.depth, r.limit, r.drops, r.inode])).toEqual([
+      ['ipv4', '0.0.0.0', 8030, 'br[1]', 0, 16, 0, 354286],
+      ['ipv4', '0.0.0.0', 8001, undefined, 0, 16, 0, 354267],
+      ['ipv4', '0.0.0.0', 8008, 'lo', 0, 16, 0, 354272],
+      ['ipv4', '0.0.0.0', 8036, 'n][<"\\x12345678', 0, 16, 0, 354283],
+      ['ipv4', '0.0.0.0', 8035, 'back\\slash', 0, 16, 0, 354264],
+      ['ipv4', '0.0.0.0', 8033, '<i>x', 0, 16, 0, 354273],
+      ['ipv4', '127.0.0.1', 8012, undefined, 0, 0, 0, 354265],
+      // listen(4) with 20 clients: length 5 (limit + 1), 60 drops at this socket.
+      ['ipv4', '127.0.0.1', 8010, undefined, 5, 4, 60, 354280],
+      ['ipv4', '127.0.0.1', 8011, undefined, 6, 8, 0, 354271],
+      ['ipv4', '127.0.0.1', 8011, undefined, 6, 8, 0, 354270],
+      // The TCP_DEFER_ACCEPT listener: its SYN_RECV clients below, 3 drops.
+      ['ipv4', '127.0.0.1', 8020, undefined, 0, 16, 3, 354284],
+      ['ipv6', '::', 8031, 'v6]', 0, 16, 0, 354269],
+      ['ipv6', '::', 8004, undefined, 3, 16, 0, 354268],
+      ['ipv6', '::', 8003, undefined, 0, 16, 0, 354285],
+      ['ipv6', '::', 8034, 'q"uote', 0, 16, 0, 354276],
+      ['ipv6', 'fe80::1', 8007, 'vq0', 0, 16, 0, 354274],
+      ['ipv6', '::ffff:127.0.0.1', 8006, undefined, 1, 16, 0, 354281],
+      ['ipv6', 'fe80::2', 8032, 'br[1]', 0, 16, 0, 354277],
+      ['ipv6', '::1', 8005, undefined, 3, 16, 0, 354287],
+    ]);
+    expect(synRecv.records).toEqual([SYN_RECV_8020, SYN_RECV_8020, SYN_RECV_8020]);
   });
 
   it('counts a line of neither state as a rejected listener line', () => {
