@@ -98,7 +98,7 @@ export function sockstat(): Record<string, number> {
     .find((l) => l.startsWith('TCP:'));
   const out: Record<string, number> = {};
   const f = (line ?? '').split(/\s+/).slice(1);
-  for (let i = 0; i + 1 < f.length; i += 2) out[f[i]!] = Number(f[i + 1]);
+  for (let i = 0; i + 1 < f.length; i += 2) out[f[i] ?? ''] = Number(f[i + 1]);
   return out;
 }
 
@@ -121,7 +121,9 @@ export async function waitFor200(url: string, since: number, timeoutMs: number, 
 export function shuffle<T>(xs: T[]): T[] {
   for (let i = xs.length - 1; i > 0; i--) {
     const j = Math.floor(Math.random() * (i + 1));
-    [xs[i], xs[j]] = [xs[j]!, xs[i]!];
+    const [a, b] = [xs[i], xs[j]];
+    if (a === undefined || b === undefined) continue;
+    [xs[i], xs[j]] = [b, a];
   }
   return xs;
 }
