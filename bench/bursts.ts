@@ -10,7 +10,7 @@ import { BURST_ADDR, BURST_BACKLOG } from './plan.js';
 import { HOLDER } from './population.js';
 import { median } from './stats.js';
 
-export interface BurstRig {
+interface BurstRig {
   /** Starts a process where the bursts are to happen (the namespace under test). */
   start(argv: readonly string[]): ManagedProcess;
   stop(p: ManagedProcess): Promise<void>;
@@ -19,7 +19,7 @@ export interface BurstRig {
   readonly labels: Readonly<Record<string, string>>;
 }
 
-export interface BurstPlan {
+interface BurstPlan {
   readonly perDuration: number;
   readonly gapMs: readonly [number, number];
   readonly durations: readonly number[];

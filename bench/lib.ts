@@ -31,7 +31,7 @@ export class Processes {
   }
 }
 
-export interface HttpResult {
+interface HttpResult {
   readonly status: number;
   readonly body: string;
   readonly ms: number;
@@ -70,7 +70,7 @@ export function httpGetRaw(
   });
 }
 
-export const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
 /**
  * CPU seconds of a process, its reaped children included (none with sock_diag; ss or

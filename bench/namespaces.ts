@@ -20,9 +20,9 @@
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { burstNote, captureBursts } from './bursts.js';
+import { type BurstCapture, burstNote, captureBursts } from './bursts.js';
 import { sleep } from './lib.js';
-import { coverage } from './node-wide/coverage.js';
+import { type Coverage, coverage } from './node-wide/coverage.js';
 import { type Measured, NodeWideLab } from './node-wide/lab.js';
 import { BURST_MS, FULL, type NodeWidePlan, NS_ROW_IDS as ROWS, type NsRow, QUICK } from './node-wide/plan.js';
 import { median } from './stats.js';
@@ -104,7 +104,7 @@ async function run(lab: NodeWideLab, table: Table<NsRow>): Promise<void> {
     const target = lab.spaces[Math.floor(lab.spaces.length / 2)];
     if (!target) throw new Error('no namespace');
     const burstS = (P.bursts * (BURST_MS + P.burstGapMs[1])) / 1000 + 40;
-    let captured: Awaited<ReturnType<typeof captureBursts>> = [];
+    let captured: BurstCapture[] = [];
     const traffic = await trafficFor(lab, burstS, async () => {
       captured = await captureBursts(
         { start: (argv) => target.ns.start(argv), stop: (p) => p.stop(), scrape: () => lab.scrape(), labels: { netns: target.inode } },
@@ -126,7 +126,7 @@ async function run(lab: NodeWideLab, table: Table<NsRow>): Promise<void> {
     log(`growing to ${P.manyNamespaces} namespaces`);
     await lab.grow(P.manyNamespaces);
     let c: Record<Measured, number> | undefined;
-    let cov: Awaited<ReturnType<typeof coverage>> | undefined;
+    let cov: Coverage | undefined;
     await trafficFor(lab, caseS + P.coverageS, async () => {
       c = await cpuCase(lab);
       cov = await coverage(lab, P.coverageS);

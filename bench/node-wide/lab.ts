@@ -19,7 +19,7 @@ const FIRST_PORT = 10_000;
 /** Holders started at once while namespaces are made. */
 const START_BATCH = 10;
 
-export interface Space {
+interface Space {
   readonly ns: Netns;
   /** The exporter's netns label for it. */
   readonly inode: string;

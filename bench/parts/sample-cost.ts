@@ -14,7 +14,7 @@ import type { MeasureResult } from '../worker-sample-cost.js';
 
 const WORKER = fileURLToPath(new URL('../worker-sample-cost.ts', import.meta.url));
 
-export interface CostPoint {
+interface CostPoint {
   readonly n: number;
   readonly m: number;
   readonly r: MeasureResult;
