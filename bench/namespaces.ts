@@ -22,6 +22,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { type BurstCapture, burstNote, captureBursts } from './bursts.js';
 import { sleep } from './lib.js';
+import { sweepStale } from './stale-namespaces.js';
 import { type Coverage, coverage } from './node-wide/coverage.js';
 import { type Measured, NodeWideLab } from './node-wide/lab.js';
 import { BURST_MS, FULL, type NodeWidePlan, NS_ROW_IDS as ROWS, type NsRow, QUICK } from './node-wide/plan.js';
@@ -156,6 +157,7 @@ async function main(): Promise<number> {
     cwd: fileURLToPath(new URL('..', import.meta.url)),
     stdio: 'inherit',
   });
+  sweepStale('lqb-ns', log);
   const table = new Table<NsRow>(ROWS);
   const lab = new NodeWideLab(P);
   const started = new Date();
