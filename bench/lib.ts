@@ -1,6 +1,6 @@
 /**
- * Helpers for the benchmark's inner process (which already runs inside the benchmark
- * namespace): process bookkeeping, HTTP timing, /proc readers.
+ * Helpers for the benchmark's processes: process bookkeeping, HTTP timing, /proc readers.
+ * The exposition parser is the tests' own (test/support/exporter.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -8,6 +8,8 @@ import http from 'node:http';
 import { type ManagedProcess, startProcess } from '../test/support/netns.js';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 
 /** Everything the benchmark starts, so it can all be stopped (by pid) at the end. */
 export class Processes {
@@ -29,7 +31,7 @@ export class Processes {
   }
 }
 
-export interface HttpResult {
+interface HttpResult {
   readonly status: number;
   readonly body: string;
   readonly ms: number;
@@ -68,9 +70,12 @@ export function httpGetRaw(
   });
 }
 
-export const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
-/** CPU seconds of a process, its reaped children (the exporter's ss runs) included. */
+/**
+ * CPU seconds of a process, its reaped children included (none with sock_diag; ss or
+ * nsenter runs where the exporter falls back to them).
+ */
 export function cpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // Fields after "(comm)": state is field 3, utime 14, stime 15, cutime 16, cstime 17.
@@ -93,7 +98,7 @@ export function sockstat(): Record<string, number> {
     .find((l) => l.startsWith('TCP:'));
   const out: Record<string, number> = {};
   const f = (line ?? '').split(/\s+/).slice(1);
-  for (let i = 0; i + 1 < f.length; i += 2) out[f[i]!] = Number(f[i + 1]);
+  for (let i = 0; i + 1 < f.length; i += 2) out[f[i] ?? ''] = Number(f[i + 1]);
   return out;
 }
 
@@ -116,7 +121,9 @@ export async function waitFor200(url: string, since: number, timeoutMs: number, 
 export function shuffle<T>(xs: T[]): T[] {
   for (let i = xs.length - 1; i > 0; i--) {
     const j = Math.floor(Math.random() * (i + 1));
-    [xs[i], xs[j]] = [xs[j]!, xs[i]!];
+    const [a, b] = [xs[i], xs[j]];
+    if (a === undefined || b === undefined) continue;
+    [xs[i], xs[j]] = [b, a];
   }
   return xs;
 }
@@ -129,22 +136,11 @@ export function chunks(total: number, max: number): number[] {
   return Array.from({ length: n }, (_, i) => base + (i < total - base * n ? 1 : 0));
 }
 
-export interface Sample {
-  readonly name: string;
-  readonly labels: Readonly<Record<string, string>>;
-  readonly value: number;
-}
-
-/** Minimal Prometheus text-format reader (the exporter's own output). */
-export function parseExposition(text: string): Sample[] {
-  const out: Sample[] = [];
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)(?: \S+)?$/.exec(line);
-    if (!m) throw new Error(`unparseable exposition line: ${line.slice(0, 200)}`);
-    const labels: Record<string, string> = {};
-    for (const lm of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[lm[1]!] = lm[2]!;
-    out.push({ name: m[1]!, labels, value: Number(m[3]) });
-  }
-  return out;
+/** This namespace's TCP PassiveOpens (connections accepted by the kernel on a listener). */
+export function passiveOpens(): number {
+  const lines = readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((l) => l.startsWith('Tcp:'));
+  const [names, values] = [lines[0]?.split(/\s+/) ?? [], lines[1]?.split(/\s+/) ?? []];
+  const i = names.indexOf('PassiveOpens');
+  if (i < 0 || values[i] === undefined) throw new Error('no Tcp PassiveOpens in /proc/net/snmp');
+  return Number(values[i]);
 }

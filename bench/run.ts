@@ -12,13 +12,14 @@ import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createNetns, type Netns } from '../test/support/netns.js';
+import { pidsIn, sweepStale } from './stale-namespaces.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const INSIDE = fileURLToPath(new URL('./inside.ts', import.meta.url));
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
-// Quick runs must end within 2 minutes; a full run takes about 20.
+// Quick runs must end within 2 minutes; a full run takes about 22.
 const WATCHDOG_MS = quick ? 170_000 : 75 * 60_000;
 
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
@@ -28,44 +29,6 @@ function tool(name: string): void {
     execFileSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' });
   } catch {
     throw new Error(`${name} not found (install iproute2, util-linux, python3, prometheus-node-exporter)`);
-  }
-}
-
-function pidsIn(ns: string): number[] {
-  try {
-    return execFileSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' })
-      .split('\n')
-      .filter((l) => /^\d+$/.test(l.trim()))
-      .map(Number);
-  } catch {
-    return [];
-  }
-}
-
-/**
- * Namespaces of earlier runs whose harness was killed outright (SIGKILL: no teardown) stay
- * behind. Remove those only: named by this harness (lqb-PID-HEX), harness PID gone, and
- * no process left inside.
- */
-function sweepStale(): void {
-  let names: string[] = [];
-  try {
-    names = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
-      .split('\n')
-      .map((l) => l.split(' ')[0] ?? '')
-      .filter((n) => /^lqb-\d+-[0-9a-f]{6}$/.test(n));
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    const owner = Number(name.split('-')[1]);
-    if (existsSync(`/proc/${owner}`) || pidsIn(name).length > 0) continue;
-    try {
-      execFileSync('ip', ['netns', 'del', name]);
-      log(`removed stale namespace ${name} (its harness, pid ${owner}, is gone)`);
-    } catch {
-      // someone else removed it
-    }
   }
 }
 
@@ -110,7 +73,7 @@ async function main(): Promise<number> {
 }
 
 async function runInNamespace(exporterMain: string): Promise<number> {
-  sweepStale();
+  sweepStale('lqb', log);
   const ns = await createNetns('lqb');
   log(`namespace ${ns.name}`);
   let child: ReturnType<typeof spawn> | undefined;
@@ -122,8 +85,8 @@ async function runInNamespace(exporterMain: string): Promise<number> {
   process.on('SIGTERM', onSignal);
   try {
     const passOn = argv.filter((a) => a !== '--no-build');
-    const [cmd, ...args] = [...ns.enter, process.execPath, '--import', 'tsx', INSIDE, ...passOn, '--dist', exporterMain];
-    const c = spawn(cmd!, args, { stdio: ['pipe', 'inherit', 'inherit'], cwd: ROOT });
+    const [cmd = 'nsenter', ...args] = [...ns.enter, process.execPath, '--import', 'tsx', INSIDE, ...passOn, '--dist', exporterMain];
+    const c = spawn(cmd, args, { stdio: ['pipe', 'inherit', 'inherit'], cwd: ROOT });
     child = c;
     const watchdog = setTimeout(() => {
       log(`watchdog: no result after ${WATCHDOG_MS / 1000} s; stopping`);

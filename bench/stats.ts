@@ -6,7 +6,8 @@ export function quantile(values: readonly number[], q: number): number {
   const pos = (s.length - 1) * q;
   const lo = Math.floor(pos);
   const hi = Math.ceil(pos);
-  return s[lo]! + (s[hi]! - s[lo]!) * (pos - lo);
+  const [a, b] = [s[lo] ?? Number.NaN, s[hi] ?? Number.NaN];
+  return a + (b - a) * (pos - lo);
 }
 
 export function median(values: readonly number[]): number {
@@ -17,7 +18,10 @@ export function median(values: readonly number[]): number {
 export function pairedRatio(a: readonly number[], b: readonly number[]): number {
   const n = Math.min(a.length, b.length);
   const r: number[] = [];
-  for (let i = 0; i < n; i++) if (b[i]! > 0) r.push(a[i]! / b[i]!);
+  for (let i = 0; i < n; i++) {
+    const [x, y] = [a[i] ?? Number.NaN, b[i] ?? Number.NaN];
+    if (y > 0) r.push(x / y);
+  }
   return median(r);
 }
 
