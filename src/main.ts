@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * Entry point: parse the configuration once, start the sampler and the HTTP server, and
- * shut down cleanly on SIGTERM/SIGINT (a second signal exits at once).
+ * shut down cleanly on SIGTERM/SIGINT (a second signal exits at once); SIGHUP re-reads the
+ * web config.
  */
 import { ConfigError, parseArgs } from './config/parse-args.js';
 import { helpText } from './config/help.js';
@@ -111,6 +112,21 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
+  // Node's default for SIGHUP is to exit (status 129) without a word; daemons are sent it
+  // to reload, so it re-reads the web config now instead of at the next poll.
+  process.on('SIGHUP', () => {
+    if (!web) {
+      log.info({ signal: 'SIGHUP' }, 'SIGHUP: nothing to reload (no --web.config.file); still running');
+      return;
+    }
+    try {
+      web.reload();
+      log.info({ signal: 'SIGHUP', file: cfg.webConfigFile }, 'web config reloaded on SIGHUP');
+    } catch (err) {
+      const why = err instanceof WebConfigError ? err.message : String(err);
+      log.error({ signal: 'SIGHUP', file: cfg.webConfigFile, err: why }, 'web config not reloaded on SIGHUP; keeping the previous one');
+    }
+  });
 }
 
 /** A bad web config is a usage error like a bad flag: one line, exit 2, nothing started. */
