@@ -80,14 +80,16 @@ async function main(): Promise<void> {
     web,
   });
 
-  sampler.start();
   try {
     await listen(server, cfg.listenHost, cfg.listenPort);
   } catch (err) {
     log.fatal({ err: String(err) }, `cannot listen on ${cfg.listenHost || '*'}:${cfg.listenPort}`);
-    await sampler.stop();
     process.exit(1);
   }
+  // Sampling starts once the exporter's own socket listens: the first snapshot, which makes
+  // /readyz answer 200, then already shows that socket. Started before listen(), it raced
+  // the listen() and the first scrapes after readiness could lack the exporter's listener.
+  sampler.start();
   web?.watch();
   log.info(
     { version: VERSION, address: `${cfg.listenHost || '*'}:${cfg.listenPort}`, interval_ms: cfg.sampleIntervalMs },

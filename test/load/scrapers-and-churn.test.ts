@@ -37,7 +37,7 @@ describe('load', () => {
     writeFileSync(ss, `#!/bin/sh\necho >> ${calls}\nexec ss "$@"\n`);
     chmodSync(ss, 0o755);
     const exp = await startExporter(ns, [`--ss.path=${ss}`, '--sample.interval=1s', '--no-collector.syn-queue']);
-    // 1000 listeners plus the exporter's own, which opens after the first sample.
+    // 1000 listeners plus the exporter's own.
     const before = await waitFor('1001 listeners', async () => {
       const s = await exp.metrics();
       return pick(s, 'listenq_accept_queue_length').length === 1001 ? s : undefined;
