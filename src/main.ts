@@ -14,6 +14,14 @@ import type { LoadedWebConfig } from './server/web-config/load.js';
 import { WebConfigError } from './server/web-config/types.js';
 import { type HostInfo, readHostInfo } from './sources/host-info.js';
 import { VERSION } from './version.js';
+import { setFlagsFromString } from 'node:v8';
+
+// V8 lets the old generation grow to three or four times the live heap between two major
+// GCs on a host with gigabytes of RAM: under listener churn the exporter's live heap stayed
+// at 13 MB (heap snapshots), while garbage promoted from the young generation grew RSS by
+// 40 MB over 95 s until the next mark-compact, and V8 kept those pages. A fixed growing
+// factor makes the major GCs come earlier and cost a few milliseconds each.
+setFlagsFromString('--heap-growing-percent=25');
 
 const EXIT_USAGE = 2;
 const HOST_INFO_TIMEOUT_MS = 5000;

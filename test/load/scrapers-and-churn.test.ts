@@ -89,6 +89,7 @@ describe('load', () => {
     // Flat: RSS at the end within 20 % of RSS after the first 40 s (warm-up).
     const warm = Math.max(...rss.slice(3, 5));
     const end = Math.max(...rss.slice(-2));
+    console.log(`[churn] RSS kB every 10 s: ${rss.join(', ')}`);
     expect(end / warm, `RSS kB over time: ${rss.join(', ')}`).toBeLessThan(1.2);
   }, 200_000);
 });
