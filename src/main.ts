@@ -4,6 +4,7 @@
  * shut down cleanly on SIGTERM/SIGINT (a second signal exits at once); SIGHUP re-reads the
  * web config.
  */
+import { setFlagsFromString } from 'node:v8';
 import { ConfigError, parseArgs } from './config/parse-args.js';
 import { helpText } from './config/help.js';
 import { createLogger } from './log/logger.js';
@@ -14,7 +15,6 @@ import type { LoadedWebConfig } from './server/web-config/load.js';
 import { WebConfigError } from './server/web-config/types.js';
 import { type HostInfo, readHostInfo } from './sources/host-info.js';
 import { VERSION } from './version.js';
-import { setFlagsFromString } from 'node:v8';
 
 // V8 lets the old generation grow to three or four times the live heap between two major
 // GCs on a host with gigabytes of RAM: under listener churn the exporter's live heap stayed
