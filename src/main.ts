@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 /**
  * Entry point: parse the configuration once, start the sampler and the HTTP server, and
- * shut down cleanly on SIGTERM/SIGINT (a second signal exits at once).
+ * shut down cleanly on SIGTERM/SIGINT (a second signal exits at once); SIGHUP re-reads the
+ * web config.
  */
+import { setFlagsFromString } from 'node:v8';
 import { ConfigError, parseArgs } from './config/parse-args.js';
 import { helpText } from './config/help.js';
 import { createLogger } from './log/logger.js';
@@ -13,6 +15,13 @@ import type { LoadedWebConfig } from './server/web-config/load.js';
 import { WebConfigError } from './server/web-config/types.js';
 import { type HostInfo, readHostInfo } from './sources/host-info.js';
 import { VERSION } from './version.js';
+
+// V8 lets the old generation grow to three or four times the live heap between two major
+// GCs on a host with gigabytes of RAM: under listener churn the exporter's live heap stayed
+// at 13 MB (heap snapshots), while garbage promoted from the young generation grew RSS by
+// 40 MB over 95 s until the next mark-compact, and V8 kept those pages. A fixed growing
+// factor makes the major GCs come earlier and cost a few milliseconds each.
+setFlagsFromString('--heap-growing-percent=25');
 
 const EXIT_USAGE = 2;
 const HOST_INFO_TIMEOUT_MS = 5000;
@@ -80,14 +89,16 @@ async function main(): Promise<void> {
     web,
   });
 
-  sampler.start();
   try {
     await listen(server, cfg.listenHost, cfg.listenPort);
   } catch (err) {
     log.fatal({ err: String(err) }, `cannot listen on ${cfg.listenHost || '*'}:${cfg.listenPort}`);
-    await sampler.stop();
     process.exit(1);
   }
+  // Sampling starts once the exporter's own socket listens: the first snapshot, which makes
+  // /readyz answer 200, then already shows that socket. Started before listen(), it raced
+  // the listen() and the first scrapes after readiness could lack the exporter's listener.
+  sampler.start();
   web?.watch();
   log.info(
     { version: VERSION, address: `${cfg.listenHost || '*'}:${cfg.listenPort}`, interval_ms: cfg.sampleIntervalMs },
@@ -112,6 +123,21 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
+  // Node's default for SIGHUP is to exit (status 129) without a word; daemons are sent it
+  // to reload, so it re-reads the web config now instead of at the next poll.
+  process.on('SIGHUP', () => {
+    if (!web) {
+      log.info({ signal: 'SIGHUP' }, 'SIGHUP: nothing to reload (no --web.config.file); still running');
+      return;
+    }
+    try {
+      web.reload();
+      log.info({ signal: 'SIGHUP', file: cfg.webConfigFile }, 'web config reloaded on SIGHUP');
+    } catch (err) {
+      const why = err instanceof WebConfigError ? err.message : String(err);
+      log.error({ signal: 'SIGHUP', file: cfg.webConfigFile, err: why }, 'web config not reloaded on SIGHUP; keeping the previous one');
+    }
+  });
 }
 
 /** A bad web config is a usage error like a bad flag: one line, exit 2, nothing started. */

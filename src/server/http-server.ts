@@ -6,9 +6,9 @@ import Fastify, { LogController } from 'fastify';
 import type { RequestListener } from 'node:http';
 import type { Logger } from 'pino';
 import type { Exposition } from '../metrics/exposition.js';
-import type { ExpositionFormat } from '../metrics/catalog.js';
 import type { Snapshot } from '../sampler/snapshot.js';
 import { StatusPage } from '../status/status-page.js';
+import { acceptsGzip, negotiateFormat } from './negotiation.js';
 import type { WebGuard } from './web-config/web-guard.js';
 
 interface ServerOptions {
@@ -25,21 +25,6 @@ interface ServerOptions {
 
 /** Probes that reveal nothing but "the process answers"; kubelet cannot send credentials. */
 const PUBLIC_ROUTES = ['/healthz', '/readyz'];
-
-/** OpenMetrics only when the Accept header names it, as Prometheus does when it prefers it. */
-function negotiateFormat(accept: string | undefined): ExpositionFormat {
-  return accept !== undefined && /application\/openmetrics-text/i.test(accept) ? 'openmetrics' : 'prometheus';
-}
-
-/** gzip unless the client refuses it (`gzip;q=0`); no header means no compression. */
-function acceptsGzip(header: string | undefined): boolean {
-  if (!header) return false;
-  return header.split(',').some((part) => {
-    const [coding, ...params] = part.trim().toLowerCase().split(';');
-    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
-    return (coding === 'gzip' || coding === '*') && (q === undefined || Number(q.slice(2)) > 0);
-  });
-}
 
 export function buildServer(o: ServerOptions) {
   const web = o.web;

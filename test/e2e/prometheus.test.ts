@@ -16,7 +16,7 @@ import { RULES_FILE } from '../../scripts/alerting/outputs.js';
 import { alertExpr } from '../../scripts/alerting/prometheus-rules.js';
 import { NO_SCOPE } from '../../scripts/alerting/promql.js';
 import { repoPath } from '../support/alerting.js';
-import { type RunningExporter, startExporter } from '../support/exporter.js';
+import { type RunningExporter, startExporter, valueOf } from '../support/exporter.js';
 import { connectClients, createNetns, listen, type Netns, tcpExtCounter, waitFor } from '../support/netns.js';
 import { type PromSample, type RunningPrometheus, startPrometheus } from '../support/prometheus.js';
 import { requireBinary } from '../support/promtool.js';
@@ -117,6 +117,9 @@ describe('real Prometheus scraping the exporter, with the shipped rules loaded',
     expect(fromSs).toEqual({ depth: 5, limit: 4 });
     expect((await queryOne(`listenq_accept_queue_length${sel}`)).value).toBe(fromSs.depth);
     expect((await queryOne(`listenq_accept_queue_limit${sel}`)).value).toBe(fromSs.limit);
+    // A scrape of the exporter itself, through the shared validity check, says the same.
+    const direct = await exporter!.metrics();
+    expect(valueOf(direct, 'listenq_accept_queue_limit', { address: '127.0.0.1', port: String(fullPort) })).toBe(fromSs.limit);
     // The idle listener and the listen(0) one match ss too.
     for (const port of [idlePort, zeroPort]) {
       const s = await ssQueue(port);

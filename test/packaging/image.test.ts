@@ -15,7 +15,7 @@ import { withLock } from '../../scripts/packaging/fs-safety.js';
 import { baseRefsFromDockerfile, CACHE_DIR, checkTooling, prepareBaseImages } from '../../scripts/packaging/image-base.js';
 import { DOCKERFILE, REPO_ROOT } from '../../scripts/packaging/paths.js';
 import { type MountedImage, mountImage, type RunningContainer, runContainer } from '../../scripts/packaging/run-container.js';
-import { httpGet, parseExposition, valueOf } from '../support/exporter.js';
+import { httpGet, scrapeMetrics, valueOf } from '../support/exporter.js';
 import { connectClients, createNetns, listen, type Netns, waitFor } from '../support/netns.js';
 
 const IMAGE = 'localhost/listenq-exporter:test';
@@ -182,9 +182,7 @@ describe('running the image', () => {
     expect((await httpGet(ns, PORT, '/healthz')).status).toBe(200);
     const labels = { port: String(app.port), address: '127.0.0.1' };
     const samples = await waitFor('accept queue of the test listener', async () => {
-      const r = await httpGet(ns, PORT, '/metrics');
-      if (r.status !== 200) return undefined;
-      const s = parseExposition(r.body);
+      const s = await scrapeMetrics(ns, PORT);
       return valueOf(s, 'listenq_accept_queue_length', labels) === 5 ? s : undefined;
     });
     // The limit comes only from ss, so this also shows ss runs inside the image.

@@ -4,6 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { ManagedProcess, Netns } from './netns.js';
+import { assertValidScrape, OPENMETRICS_ACCEPT } from './scrape-validity.js';
 
 export const EXPORTER_MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 
@@ -58,11 +59,7 @@ export async function startExporter(
     port,
     process: proc,
     get,
-    async metrics() {
-      const r = await get('/metrics');
-      if (r.status !== 200) throw new Error(`/metrics answered ${r.status}`);
-      return parseExposition(r.body);
-    },
+    metrics: () => scrapeMetrics(ns, port),
     stop: () => proc.stop(),
   };
 }
@@ -82,6 +79,22 @@ export async function httpGet(
   const cut = out.lastIndexOf('\n');
   const [code, ...ct] = out.slice(cut + 1).split(' ');
   return { status: Number(code), contentType: ct.join(' '), body: out.slice(0, cut) };
+}
+
+/**
+ * A scrape as tests take it: the text format (whose samples are returned) and then the
+ * OpenMetrics form, both through the shared validity assertion (scrape-validity.ts), so
+ * an invalid body fails whichever test meets it.
+ */
+export async function scrapeMetrics(ns: Netns, port: number, path = '/metrics'): Promise<Sample[]> {
+  const text = await httpGet(ns, port, path);
+  if (text.status !== 200) throw new Error(`${path} answered ${text.status}`);
+  await assertValidScrape(text.body, 'prometheus');
+  const om = await httpGet(ns, port, path, { accept: OPENMETRICS_ACCEPT });
+  if (om.status !== 200) throw new Error(`${path} (OpenMetrics) answered ${om.status}`);
+  if (!om.contentType.startsWith('application/openmetrics-text')) throw new Error(`${path} answered OpenMetrics with ${om.contentType}`);
+  await assertValidScrape(om.body, 'openmetrics');
+  return parseExposition(text.body);
 }
 
 /** Minimal Prometheus text-format reader for assertions. */

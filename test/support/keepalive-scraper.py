@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """A scraper that keeps one HTTP connection open, as Prometheus does: no new handshake per
-scrape, so scrapes do not move the namespace's PassiveOpens. For every line on stdin it
-GETs the path on that connection and prints the body as one JSON line ({"status", "body"}).
+scrape, so scrapes do not move the namespace's PassiveOpens. For every line on stdin
+({"accept": "..."}) it GETs the path on that connection with that Accept header and prints
+the body as one JSON line ({"status", "body"}).
 
     keepalive-scraper.py PORT PATH
 """
@@ -14,8 +15,9 @@ conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
 conn.connect()
 local_port = conn.sock.getsockname()[1]
 print(json.dumps({"ready": True, "local_port": local_port}), flush=True)
-for _ in sys.stdin:
-    conn.request("GET", path, headers={"Connection": "keep-alive"})
+for line in sys.stdin:
+    accept = json.loads(line)["accept"]
+    conn.request("GET", path, headers={"Connection": "keep-alive", "Accept": accept})
     r = conn.getresponse()
     body = r.read().decode("utf-8")
     # The same connection every time: a reconnect would defeat the point of this scraper.

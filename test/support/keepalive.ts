@@ -2,6 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { parseExposition, type Sample } from './exporter.js';
 import { type Netns, PYTHON } from './netns.js';
+import { assertValidScrape, OPENMETRICS_ACCEPT } from './scrape-validity.js';
 
 const SCRAPER = fileURLToPath(new URL('./keepalive-scraper.py', import.meta.url));
 
@@ -16,11 +17,18 @@ export async function keepAliveScraper(ns: Netns, port: number): Promise<KeepAli
   const stdin = p.child.stdin;
   if (!stdin) throw new Error('keep-alive scraper has no stdin');
   return {
+    // Both forms on the one connection, each through the shared validity check.
     async metrics() {
-      stdin.write('scrape\n');
-      const r = JSON.parse(await p.nextLine()) as { status: number; body: string };
-      if (r.status !== 200) throw new Error(`/metrics answered ${r.status}`);
-      return parseExposition(r.body);
+      const get = async (accept: string) => {
+        stdin.write(`${JSON.stringify({ accept })}\n`);
+        const r = JSON.parse(await p.nextLine()) as { status: number; body: string };
+        if (r.status !== 200) throw new Error(`/metrics answered ${r.status}`);
+        return r.body;
+      };
+      const text = await get('text/plain;version=0.0.4');
+      await assertValidScrape(text, 'prometheus');
+      await assertValidScrape(await get(OPENMETRICS_ACCEPT), 'openmetrics');
+      return parseExposition(text);
     },
   };
 }

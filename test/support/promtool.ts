@@ -42,6 +42,18 @@ export async function promtool(args: readonly string[], cwd?: string): Promise<T
   }
 }
 
+/** promtool with `input` on its stdin (`check metrics` reads the exposition from there). */
+export function promtoolStdin(args: readonly string[], input: string): Promise<ToolResult> {
+  const bin = requireBinary('promtool');
+  return new Promise((resolve) => {
+    const child = execFile(bin, [...args], { maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      const code = err ? (err as { code?: unknown }).code : 0;
+      resolve({ code: typeof code === 'number' ? code : -1, output: stdout + stderr });
+    });
+    child.stdin?.end(input);
+  });
+}
+
 export interface NamedExpr {
   /** Where the expression came from, for the failure message. */
   readonly where: string;
