@@ -38,7 +38,7 @@ async function main(): Promise<void> {
     return;
   }
   const cfg = outcome.config;
-  // The web config's parsers (yaml, bcryptjs) hold about 10 MiB once loaded: only a run
+  // The web config's parsers (yaml, the bcrypt worker) hold about 10 MiB once loaded: only a run
   // with --web.config.file loads them.
   const webModules =
     cfg.webConfigFile === undefined
@@ -69,6 +69,7 @@ async function main(): Promise<void> {
     version: VERSION,
     host: () => host,
     allNamespaces: cfg.namespaces === 'all',
+    ...(web ? { webConfig: () => web.reloadStatus } : {}),
   });
   const server = buildServer({
     telemetryPath: cfg.telemetryPath,

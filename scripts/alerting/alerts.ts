@@ -227,6 +227,21 @@ export const ALERTS: readonly AlertSpec[] = [
       'unknown, so saturation alerts cannot fire).',
   },
   {
+    // A reload that failed keeps the previous web config: a revoked user or key still works.
+    name: 'ListenqWebConfigReloadFailed',
+    group: 'listenq-exporter.exporter',
+    severity: 'warning',
+    for: '5m',
+    value: () => M.webConfigLastReloadSuccessful.name,
+    op: '<',
+    threshold: 1,
+    summary: 'listenq-exporter on {{ $labels.instance }} could not load its changed --web.config.file',
+    description:
+      'The listenq-exporter at {{ $labels.instance }} has failed for 5 minutes to load its edited --web.config.file ' +
+      '(or a certificate, key or CA file it names) and still serves with the previous configuration: users, ' +
+      'passwords or certificates removed by the edit are still accepted. Its log says why.',
+  },
+  {
     name: 'ListenqSamplesStale',
     group: 'listenq-exporter.exporter',
     severity: 'warning',

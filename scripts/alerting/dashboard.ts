@@ -184,6 +184,12 @@ const health: RowSpec = {
     { type: 'timeseries', title: 'Sockets without a known owner (--collector.process-names)', w: 8, h: 7, min: 0,
       description: M.listenersUnattributed.help,
       targets: [{ expr: tm('listenersUnattributed'), legend: '{{instance}}' }] },
+    { type: 'timeseries', title: 'Web config loads (--web.config.file)', w: 8, h: 7, min: 0,
+      description: `${M.webConfigLastReloadSuccessful.help} Successful loads: changes of ${M.webConfigLastReloadSuccessTimestamp.name}.`,
+      targets: [
+        { expr: tm('webConfigLastReloadSuccessful'), legend: '{{instance}} last load successful' },
+        { expr: `changes(${tm('webConfigLastReloadSuccessTimestamp')}[$__range])`, legend: '{{instance}} successful loads' },
+      ] },
     { type: 'table', title: 'Exporter versions', w: 24, h: 7,
       description: M.buildInfo.help,
       targets: [{ expr: tm('buildInfo'), instant: true, format: 'table' }],
