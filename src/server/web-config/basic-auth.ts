@@ -71,6 +71,7 @@ export class BasicAuth {
   constructor(users: ReadonlyMap<string, string>, queue = new BcryptQueue()) {
     this.state = fresh(users);
     this.queue = queue;
+    if (users.size > 0) queue.warm();
   }
 
   get enabled(): boolean {
@@ -87,6 +88,7 @@ export class BasicAuth {
     if (sameUsers(this.state.users, users)) return;
     this.state = fresh(users);
     this.queue.reset();
+    if (users.size > 0) this.queue.warm();
   }
 
   /** `client` is the peer address; checks are shared fairly between addresses. */

@@ -84,8 +84,9 @@ export class BcryptQueue {
     this.waitingCount = 0;
   }
 
-  get size(): number {
-    return this.waitingCount + (this.running ? 1 : 0);
+  /** Starts the worker ahead of the first check, so the first login does not wait for it. */
+  warm(): void {
+    this.spawn();
   }
 
   /** The queue is full: the client with most waiting gives up its newest, if it has more than `than`. */

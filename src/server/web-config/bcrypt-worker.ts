@@ -1,5 +1,6 @@
 /** Worker thread: runs bcrypt checks so the event loop keeps serving while one runs. */
 import { parentPort } from 'node:worker_threads';
+import { blowfishInitialState } from './blowfish-constants.js';
 import { bcryptMatches } from './bcrypt-bytes.js';
 
 export interface BcryptJob {
@@ -15,6 +16,8 @@ export interface BcryptAnswer {
 
 const port = parentPort;
 if (!port) throw new Error('bcrypt-worker runs as a worker thread only');
+// Computed now, not during the first login.
+blowfishInitialState();
 port.on('message', (job: BcryptJob) => {
   let match = false;
   try {
