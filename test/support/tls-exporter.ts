@@ -95,7 +95,7 @@ export async function startWebConfigExporter(
   return { port, process: proc, stop: () => proc.stop() };
 }
 
-export interface Handshake {
+interface Handshake {
   /** openssl's exit code: 0 when a session was established (and closed). */
   readonly exitCode: number;
   /** stdout and stderr together: the session summary, -msg traces and errors. */

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { DUMMY_HASH } from './bcrypt-costs.js';
 import { BcryptQueue } from './bcrypt-queue.js';
 
-export type AuthResult = 'ok' | 'denied' | 'busy';
+type AuthResult = 'ok' | 'denied' | 'busy';
 
 const MAX_VERIFIED = 64;
 /** Wrong guesses remembered; a repeated guess is then answered without bcrypt. */

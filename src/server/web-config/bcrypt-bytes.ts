@@ -8,7 +8,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { blowfishInitialState, P_LENGTH } from './blowfish-constants.js';
 
 /** `$2a$`, `$2b$` or `$2y$`, two-digit cost, 22 salt and 31 hash characters. */
-export const BCRYPT_HASH = /^\$2[aby]\$(\d\d)\$([./A-Za-z0-9]{22})([./A-Za-z0-9]{31})$/;
+const BCRYPT_HASH = /^\$2[aby]\$(\d\d)\$([./A-Za-z0-9]{22})([./A-Za-z0-9]{31})$/;
 
 const ALPHABET = './ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const SALT_BYTES = 16;
@@ -99,7 +99,7 @@ function encode(bytes: Uint8Array): string {
 }
 
 /** The 31 hash characters bcrypt makes from `password` with this cost and salt. */
-export function bcryptDigest(password: Uint8Array, cost: number, salt: Uint8Array): string {
+function bcryptDigest(password: Uint8Array, cost: number, salt: Uint8Array): string {
   if (salt.length !== SALT_BYTES) throw new Error('bcrypt salt must be 16 bytes');
   if (!Number.isInteger(cost) || cost < 4 || cost > 31) throw new Error('bcrypt cost must be 4-31');
   // The password and its terminating NUL, cut to 72 bytes (a 72-byte password loses its NUL).

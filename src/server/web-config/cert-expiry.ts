@@ -6,7 +6,7 @@ export type ExpiryState = 'valid' | 'expiring' | 'expired';
  * that is shorter: cert-manager renews at two thirds, so past that point a renewal has
  * failed, and short-lived certificates (hours) do not warn at every rotation.
  */
-export const EXPIRY_WARNING_DAYS = 14;
+const EXPIRY_WARNING_DAYS = 14;
 
 const DAY_MS = 86_400_000;
 

@@ -31,7 +31,7 @@ interface ServerLimits {
 }
 
 /** The outcome of the last load of the file, as Prometheus reports its own config reloads. */
-export interface ReloadStatus {
+interface ReloadStatus {
   readonly successful: boolean;
   /** Unix seconds of the last successful load (start-up counts). */
   readonly lastSuccessSeconds: number;
@@ -186,7 +186,9 @@ export class WebGuard {
     // end() closes the TLS session with a close_notify alert; destroy() would only drop TCP.
     // Node's handshake cannot be failed with bad_certificate (its verify callback accepts
     // every certificate and decides afterwards), so this is the closest to Go's refusal.
-    socket.end();
+    // Nothing more is read from a refused client, and once the alert is out it is gone.
+    socket.pause();
+    socket.end(() => socket.destroy());
     socket.setTimeout(HANDSHAKE_TIMEOUT_MS, () => socket.destroy());
   }
 
