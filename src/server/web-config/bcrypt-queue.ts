@@ -45,7 +45,9 @@ export function clientKey(remoteAddress: string | undefined): string {
  * inherit the loader, so it registers tsx itself before loading the worker source.
  */
 function startWorker(): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./bcrypt-worker.js', import.meta.url));
+  // bcrypt needs a few KiB; a small heap keeps the thread's cost near its ~10 MiB baseline.
+  const resourceLimits = { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 };
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./bcrypt-worker.js', import.meta.url), { resourceLimits });
   const source = JSON.stringify(new URL('./bcrypt-worker.ts', import.meta.url).href);
   return new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${source}); });`, { eval: true });
 }
