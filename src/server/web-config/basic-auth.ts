@@ -80,9 +80,9 @@ export class BasicAuth {
 
   /**
    * One assignment: a request sees the old users or the new ones, never a mix. A changed
-   * user list also drops the caches and every queued check (answered busy), so no check
-   * for the old list, however slow, holds up the new one. An unchanged list (a certificate
-   * rotation) keeps its caches.
+   * user list also drops the caches and every queued check (each is asked again of the new
+   * list, once), so no check for the old list, however slow, holds up the new one. An
+   * unchanged list (a certificate rotation) keeps its caches.
    */
   swap(users: ReadonlyMap<string, string>): void {
     if (sameUsers(this.state.users, users)) return;
@@ -93,25 +93,33 @@ export class BasicAuth {
 
   /** `client` is the peer address; checks are shared fairly between addresses. */
   check(header: string | undefined, client = ''): Promise<AuthResult> {
-    const state = this.state;
     const creds = parseBasicAuth(header);
-    if (!creds || state.users.size === 0) return Promise.resolve('denied');
-    if (state.verified.has(creds.key)) return Promise.resolve('ok');
-    if (state.refused.has(creds.key)) return Promise.resolve('denied');
-    const pending = state.inFlight.get(creds.key);
-    if (pending) return pending;
-    const run = this.verify(state, creds, client).finally(() => state.inFlight.delete(creds.key));
-    state.inFlight.set(creds.key, run);
-    return run;
+    if (!creds) return Promise.resolve('denied');
+    return this.checkCredentials(creds, client, true);
   }
 
   close(): void {
     this.queue.reset();
   }
 
-  private async verify(state: State, creds: Credentials, client: string): Promise<AuthResult> {
+  private checkCredentials(creds: Credentials, client: string, retryAfterSwap: boolean): Promise<AuthResult> {
+    const state = this.state;
+    if (state.users.size === 0) return Promise.resolve('denied');
+    if (state.verified.has(creds.key)) return Promise.resolve('ok');
+    if (state.refused.has(creds.key)) return Promise.resolve('denied');
+    const pending = state.inFlight.get(creds.key);
+    if (pending) return pending;
+    const run = this.verify(state, creds, client, retryAfterSwap).finally(() => state.inFlight.delete(creds.key));
+    state.inFlight.set(creds.key, run);
+    return run;
+  }
+
+  private async verify(state: State, creds: Credentials, client: string, retryAfterSwap: boolean): Promise<AuthResult> {
     const hash = creds.user === undefined ? undefined : state.users.get(creds.user);
     const outcome = await this.queue.check(client, creds.password, hash ?? DUMMY_HASH);
+    // A swap answered the queued check: ask again, once, against the users now in force,
+    // so that a reload does not turn a waiting scraper away.
+    if (outcome === 'busy' && retryAfterSwap && this.state !== state) return this.checkCredentials(creds, client, false);
     if (outcome === 'busy') return 'busy';
     const ok = outcome === 'match' && hash !== undefined;
     remember(ok ? state.verified : state.refused, ok ? MAX_VERIFIED : MAX_REFUSED, creds.key);
