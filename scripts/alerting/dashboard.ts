@@ -184,12 +184,6 @@ const health: RowSpec = {
     { type: 'timeseries', title: 'Sockets without a known owner (--collector.process-names)', w: 8, h: 7, min: 0,
       description: M.listenersUnattributed.help,
       targets: [{ expr: tm('listenersUnattributed'), legend: '{{instance}}' }] },
-    { type: 'timeseries', title: 'Web config loads (--web.config.file)', w: 8, h: 7, min: 0,
-      description: `${M.webConfigLastReloadSuccessful.help} Successful loads: changes of ${M.webConfigLastReloadSuccessTimestamp.name}.`,
-      targets: [
-        { expr: tm('webConfigLastReloadSuccessful'), legend: '{{instance}} last load successful' },
-        { expr: `changes(${tm('webConfigLastReloadSuccessTimestamp')}[$__range])`, legend: '{{instance}} successful loads' },
-      ] },
     { type: 'table', title: 'Exporter versions', w: 24, h: 7,
       description: M.buildInfo.help,
       targets: [{ expr: tm('buildInfo'), instant: true, format: 'table' }],
@@ -197,7 +191,20 @@ const health: RowSpec = {
   ],
 };
 
-export const ROWS: readonly RowSpec[] = [overview, acceptQueue, drops, synQueue, sysctls, health];
+/** Only with --web.config.file: whether an edit of it (a revoked user, a new key) took effect. */
+const webConfig: RowSpec = {
+  title: 'Web config (--web.config.file)',
+  panels: [
+    { type: 'timeseries', title: 'Last load successful', w: 12, h: 6, min: 0, max: 1,
+      description: `${M.webConfigLastReloadSuccessful.help} ListenqWebConfigReloadFailed fires after 5 minutes at 0.`,
+      targets: [{ expr: tm('webConfigLastReloadSuccessful'), legend: '{{instance}}' }] },
+    { type: 'timeseries', title: 'Successful loads', w: 12, h: 6, min: 0,
+      description: `Changes of ${M.webConfigLastReloadSuccessTimestamp.name}: ${M.webConfigLastReloadSuccessTimestamp.help}`,
+      targets: [{ expr: `changes(${tm('webConfigLastReloadSuccessTimestamp')}[$__range])`, legend: '{{instance}}' }] },
+  ],
+};
+
+export const ROWS: readonly RowSpec[] = [overview, acceptQueue, drops, synQueue, sysctls, health, webConfig];
 
 export function panelSpecs(): PanelSpec[] {
   return ROWS.flatMap((r) => r.panels);
