@@ -5,11 +5,11 @@
  * session with an alert, warnings for an expired or expiring server certificate, and a
  * start-up log that names https://.
  */
-import { rmSync } from 'node:fs';
+import { copyFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientLeafWithSan, datedServerLeaf, type Leaf, makePki, rsaServerLeaf, type TestPki } from '../support/certs.js';
-import { createNetns, type Netns } from '../support/netns.js';
+import { createNetns, type Netns, waitFor } from '../support/netns.js';
 import { curl, sClient, startWebConfigExporter, type TlsExporter } from '../support/tls-exporter.js';
 import { writeWebConfig } from '../support/web-config.js';
 
@@ -137,5 +137,19 @@ describe('server certificate expiry', () => {
     expect(b.process.stderr()).toMatch(/"days_left":(2\.9|3)\b/);
     // The 2-day test certificates of the other exporters are fresh: no warning.
     expect(exporters[0]!.process.stderr()).not.toMatch(/certificate (has expired|expires soon)/);
+  });
+
+  it('warns when a rotation installs a certificate that has expired', async () => {
+    const now = Date.now();
+    const expired = datedServerLeaf(pki, 'rotated-expired', new Date(now - 90 * DAY), new Date(now - DAY));
+    copyFileSync(pki.serverCert, join(pki.dir, 'rotating.crt'));
+    copyFileSync(pki.serverKey, join(pki.dir, 'rotating.key'));
+    const e = await start('rotating', { cert_file: 'rotating.crt', key_file: 'rotating.key' }, { cacert: pki.caCert });
+    expect(e.process.stderr()).not.toMatch(/certificate (has expired|expires soon)/);
+    // Key first: until the certificate follows, the pair does not load and is not used.
+    copyFileSync(expired.key, join(pki.dir, 'rotating.key'));
+    copyFileSync(expired.cert, join(pki.dir, 'rotating.crt'));
+    await waitFor('the expiry error after the reload', async () => (/the TLS server certificate has expired/.test(e.process.stderr()) ? true : undefined), 15_000, 250);
+    expect(e.process.stderr()).toMatch(/web config reloaded/);
   });
 });

@@ -16,7 +16,7 @@ import { refusal, verifyMode } from './client-cert-policy.js';
 import { type LoadedWebConfig, loadWebConfig, watchedFiles } from './load.js';
 import type { TlsMaterial } from './tls-material.js';
 import { WebConfigError } from './types.js';
-import { watchFiles } from './watch.js';
+import { digestNow, watchFiles } from './watch.js';
 
 const RELOAD_POLL_MS = 2000;
 /** A client that has not finished its handshake by then is not a scraper. */
@@ -46,6 +46,8 @@ export class WebGuard {
   private expiryTimer: NodeJS.Timeout | undefined;
   private expiryState: ExpiryState = 'valid';
   private status: ReloadStatus;
+  /** Digest of the files as loaded: the watcher's starting point. */
+  private readonly loadedDigest: string;
 
   constructor(
     private current: LoadedWebConfig,
@@ -56,6 +58,9 @@ export class WebGuard {
     this.headers = current.config.headers;
     this.tls = current.tls;
     this.status = { successful: true, lastSuccessSeconds: this.now() / 1000 };
+    // Taken in the same synchronous run as the load in main.ts, so an edit made while the
+    // exporter starts is still seen as a change.
+    this.loadedDigest = digestNow(watchedFiles(current.path));
     for (const w of current.warnings) log.warn({ file: current.path }, w);
     log.info(this.summary(), 'web config loaded');
     this.checkExpiry();
@@ -128,24 +133,25 @@ export class WebGuard {
   }
 
   /** reload(), with its outcome logged and kept for the reload-status metric. */
-  tryReload(): boolean {
+  tryReload(): void {
     try {
       this.reload();
     } catch (err) {
       const why = err instanceof WebConfigError ? err.message : String(err);
       this.status = { ...this.status, successful: false };
       this.log.error({ file: this.current.path, err: why }, 'web config not reloaded; keeping the previous one');
-      return false;
+      return;
     }
     this.status = { successful: true, lastSuccessSeconds: this.now() / 1000 };
     this.log.info(this.summary(), 'web config reloaded');
+    // Every load says it again; between loads, only a change of state is logged.
+    this.expiryState = 'valid';
     this.checkExpiry();
-    return true;
   }
 
   watch(intervalMs = RELOAD_POLL_MS): void {
     this.stopWatching?.();
-    this.stopWatching = watchFiles(() => watchedFiles(this.current.path), intervalMs, () => this.tryReload());
+    this.stopWatching = watchFiles(() => watchedFiles(this.current.path), intervalMs, () => this.tryReload(), this.loadedDigest);
     clearInterval(this.expiryTimer);
     this.expiryTimer = setInterval(() => this.checkExpiry(), EXPIRY_CHECK_MS);
     this.expiryTimer.unref();
@@ -158,7 +164,7 @@ export class WebGuard {
     this.auth.close();
   }
 
-  /** Warns once per change of state: valid -> expiring soon -> expired (and back after a renewal). */
+  /** Warns when the state changes: valid -> expiring soon -> expired (hourly, and at every load). */
   private checkExpiry(): void {
     const tls = this.tls;
     if (!tls) return;
