@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 // Tests that load the machine on purpose (sustained scrapers, listener churn, the benchmark
 // smoke run, the image build) run after the rest, one at a time, so they neither starve
 // nor are starved by the kernel tests.
-const HEAVY = ['test/load/**/*.test.ts', 'test/bench/**/*.test.ts', 'test/packaging/image.test.ts'];
+const HEAVY = ['test/load/**/*.test.ts', 'test/bench/**/*.test.ts', 'test/packaging/image.test.ts', 'test/security/auth-flood.test.ts'];
 
 // `npm run test:unit`: tests that need nothing but Node.js and the built dist/ (no root,
 // no network namespace, no Prometheus, promtool, helm or openssl), so they run as an

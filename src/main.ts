@@ -47,7 +47,7 @@ async function main(): Promise<void> {
     return;
   }
   const cfg = outcome.config;
-  // The web config's parsers (yaml, bcryptjs) hold about 10 MiB once loaded: only a run
+  // The web config's parsers (yaml, the bcrypt worker) hold about 10 MiB once loaded: only a run
   // with --web.config.file loads them.
   const webModules =
     cfg.webConfigFile === undefined
@@ -78,6 +78,7 @@ async function main(): Promise<void> {
     version: VERSION,
     host: () => host,
     allNamespaces: cfg.namespaces === 'all',
+    ...(web ? { webConfig: () => web.reloadStatus } : {}),
   });
   const server = buildServer({
     telemetryPath: cfg.telemetryPath,

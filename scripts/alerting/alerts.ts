@@ -282,6 +282,22 @@ export const ALERTS: readonly AlertSpec[] = [
     panel: 'Sources up',
   },
   {
+    // A reload that failed keeps the previous web config: a revoked user or key still works.
+    name: 'ListenqConfigReloadFailed',
+    group: 'listenq-exporter.exporter',
+    severity: 'warning',
+    for: '5m',
+    value: () => M.webConfigLastReloadSuccessful.name,
+    op: '<',
+    threshold: 1,
+    summary: 'listenq-exporter on {{ $labels.instance }} could not load its changed --web.config.file',
+    description:
+      'The listenq-exporter at {{ $labels.instance }} has failed for 5 minutes to load its edited --web.config.file ' +
+      '(or a certificate, key or CA file it names) and still serves with the previous configuration: users, ' +
+      'passwords or certificates removed by the edit are still accepted. Its log says why.',
+    panel: 'Last load successful',
+  },
+  {
     name: 'ListenqSamplesStale',
     group: 'listenq-exporter.exporter',
     severity: 'warning',

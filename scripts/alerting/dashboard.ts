@@ -244,7 +244,20 @@ const health: RowSpec = {
   ],
 };
 
-export const ROWS: readonly RowSpec[] = [overview, acceptQueue, drops, synQueue, sysctls, health];
+/** Only with --web.config.file: whether an edit of it (a revoked user, a new key) took effect. */
+const webConfig: RowSpec = {
+  title: 'Web config (--web.config.file)',
+  panels: [
+    { type: 'timeseries', title: 'Last load successful', w: 12, h: 6, min: 0, max: 1,
+      description: `${M.webConfigLastReloadSuccessful.help} ListenqConfigReloadFailed fires after 5 minutes at 0.`,
+      targets: [{ expr: hm('webConfigLastReloadSuccessful'), legend: '{{instance}}' }] },
+    { type: 'timeseries', title: 'Successful loads', w: 12, h: 6, min: 0,
+      description: `Changes of ${M.webConfigLastReloadSuccessTimestamp.name}: ${M.webConfigLastReloadSuccessTimestamp.help}`,
+      targets: [{ expr: `changes(${hm('webConfigLastReloadSuccessTimestamp')}[$__range])`, legend: '{{instance}}' }] },
+  ],
+};
+
+export const ROWS: readonly RowSpec[] = [overview, acceptQueue, drops, synQueue, sysctls, health, webConfig];
 
 export function panelSpecs(): PanelSpec[] {
   return ROWS.flatMap((r) => r.panels);

@@ -214,6 +214,18 @@ export const METRICS = {
     ['version', 'nodejs'],
     'Always 1; labels carry the exporter version and the Node.js version running it.',
   ),
+  webConfigLastReloadSuccessful: spec(
+    'listenq_web_config_last_reload_successful',
+    'gauge',
+    [],
+    'Whether the last load of --web.config.file succeeded (1), or failed so that the previous configuration is still in force (0). Absent without --web.config.file.',
+  ),
+  webConfigLastReloadSuccessTimestamp: spec(
+    'listenq_web_config_last_reload_success_timestamp_seconds',
+    'gauge',
+    [],
+    'Unix time of the last successful load of --web.config.file (start-up included). Absent without --web.config.file.',
+  ),
   hostInfo: spec(
     'listenq_host_info',
     'gauge',

@@ -16,6 +16,8 @@ export interface StaticInfo {
   readonly host: () => HostInfo | undefined;
   /** --namespaces=all: export how many namespaces were sampled. */
   readonly allNamespaces?: boolean;
+  /** With --web.config.file: the outcome of its last load, kept in memory (no file I/O here). */
+  readonly webConfig?: () => { readonly successful: boolean; readonly lastSuccessSeconds: number };
 }
 
 const TCPEXT_METRIC: Record<TcpExtField, MetricKey> = {
@@ -58,6 +60,11 @@ export function snapshotPoints(snap: Snapshot | undefined, info: StaticInfo): Re
   points.buildInfo.push({ labels: { version: info.version, nodejs: process.version }, value: 1 });
   const host = info.host();
   if (host) points.hostInfo.push({ labels: { hostname: host.hostname, kernel: host.kernel, os: host.os }, value: 1 });
+  const web = info.webConfig?.();
+  if (web) {
+    points.webConfigLastReloadSuccessful.push({ labels: {}, value: web.successful ? 1 : 0 });
+    points.webConfigLastReloadSuccessTimestamp.push({ labels: {}, value: web.lastSuccessSeconds });
+  }
   if (!snap) return points;
 
   for (const ns of snap.namespaces) namespacePoints(points, ns);

@@ -127,7 +127,7 @@ describe('Prometheus rules file', () => {
   });
 
   it('gives every listener and namespace alert the sampled pod\'s namespace and pod through kube_pod_info', () => {
-    for (const r of alerts.filter((a) => !['ListenqSourceDown', 'ListenqSamplesStale', 'ListenqExporterDown', 'ListenqListenersDropped'].includes(a.alert!))) {
+    for (const r of alerts.filter((a) => !['ListenqSourceDown', 'ListenqSamplesStale', 'ListenqExporterDown', 'ListenqListenersDropped', 'ListenqConfigReloadFailed'].includes(a.alert!))) {
       expect(r.expr, r.alert).toContain('* on(cluster, pod_uid) group_left(namespace, pod) label_replace(max by (cluster, uid, namespace, pod) (kube_pod_info)');
       expect(r.expr, r.alert).toContain('unless on(cluster, pod_uid)');
     }

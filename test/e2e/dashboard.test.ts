@@ -8,6 +8,9 @@
  * Needs root, iproute2, python3 and the Debian `prometheus` package; a missing tool fails
  * the test (CI installs them all).
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DASHBOARD_FILE } from '../../scripts/alerting/outputs.js';
 import { arr, obj, readRepoFile, str } from '../support/alerting.js';
@@ -15,6 +18,11 @@ import { type RunningExporter, startExporter } from '../support/exporter.js';
 import { connectClients, createNetns, hostNamespace, listen, type ManagedProcess, type Netns, waitFor } from '../support/netns.js';
 import { type RunningPrometheus, startPrometheus } from '../support/prometheus.js';
 import { requireBinary } from '../support/promtool.js';
+
+// A web config with nothing in it (plain HTTP, no users): the web-config panels then have
+// their series too, as for a user who runs with --web.config.file.
+const WEB_CONFIG = join(mkdtempSync(join(tmpdir(), 'lq-dash-web-')), 'web.yml');
+writeFileSync(WEB_CONFIG, '{}\n');
 
 const JOB = 'listenq-exporter';
 
@@ -92,7 +100,7 @@ describe('dashboard panels against a real Prometheus and exporter', () => {
       await listen(ns, { addr: '127.0.0.1', backlog: 128 });
       // A full queue: depth, peak, full seconds and overflows all move.
       await connectClients(ns, '127.0.0.1', full.port, 20);
-      exporter = await startExporter(ns, ['--collector.process-names']);
+      exporter = await startExporter(ns, ['--collector.process-names', `--web.config.file=${WEB_CONFIG}`]);
       prom = await startPrometheus(ns, {
         scrapeConfigs: [{ job_name: JOB, static_configs: [{ targets: [`127.0.0.1:${exporter.port}`] }] }],
       });
@@ -124,7 +132,7 @@ describe('dashboard panels against a real Prometheus and exporter', () => {
         const l = await listen(ns, { addr: '127.0.0.1', backlog: 2 + i });
         clients.push(await connectClients(ns, '127.0.0.1', l.port, 10));
       }
-      exporter = await startExporter(host, ['--namespaces=all', '--sample.interval=200ms', '--collector.process-names']);
+      exporter = await startExporter(host, ['--namespaces=all', '--sample.interval=200ms', '--collector.process-names', `--web.config.file=${WEB_CONFIG}`]);
       // The host namespace is shared with other tests: a port of this worker's own range.
       prom = await startPrometheus(host, {
         port: 21000 + (process.pid % 500) * 2,

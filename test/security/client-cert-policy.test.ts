@@ -43,6 +43,12 @@ describe('client certificate policy', () => {
     expect(refusal('RequireAnyClientCert', ['prometheus.test'], none)).toBe('no client certificate');
   });
 
+  it('ignores Registered-ID, directory and other names, which Go does not match either', () => {
+    const peer = (san: string) => ({ present: true, authorized: true, subjectAltName: san });
+    expect(sanValues('Registered ID:1.2.3.4, DirName:CN=x, othername:UPN::a@b, DNS:ok.test')).toEqual(['ok.test']);
+    expect(refusal('RequireAnyClientCert', ['1.2.3.4'], peer('Registered ID:1.2.3.4'))).toMatch(/no SAN listed/);
+  });
+
   it('reads the SAN list as Node prints it, quoted values included', () => {
     expect(sanValues('DNS:a.test, IP Address:127.0.0.1, URI:"https://x.test/a,b", DNS:"c, \\"d\\""')).toEqual([
       'a.test',

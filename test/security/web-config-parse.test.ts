@@ -54,6 +54,12 @@ basic_auth_users:
       minVersion: 'TLSv1.3',
       maxVersion: 'TLSv1.3',
       curves: ['X25519', 'P-256'],
+      // Go's default: forward secrecy only, no CBC-SHA256.
+      ciphers: [
+        'ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES128-GCM-SHA256', 'ECDHE-ECDSA-AES256-GCM-SHA384',
+        'ECDHE-RSA-AES256-GCM-SHA384', 'ECDHE-ECDSA-CHACHA20-POLY1305', 'ECDHE-RSA-CHACHA20-POLY1305',
+        'ECDHE-ECDSA-AES128-SHA', 'ECDHE-RSA-AES128-SHA', 'ECDHE-ECDSA-AES256-SHA', 'ECDHE-RSA-AES256-SHA',
+      ],
     });
     expect([...config.users.keys()]).toEqual(['alice', 'bob', 'carol']);
     expect(config.users.get('alice')).toBe(HASHES.y.hash);
@@ -95,21 +101,48 @@ basic_auth_users:
     expect(config.tls?.clientAuth).toBe('RequireAnyClientCert');
   });
 
-  it('accepts cipher_suites, prefer_server_cipher_suites and http2 with a warning that they do nothing', () => {
+  it('accepts prefer_server_cipher_suites and http2 with a warning that they do nothing', () => {
     const { warnings } = parseWebConfig(
       `
 tls_server_config:
   cert_file: a
   key_file: b
-  cipher_suites: [TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256]
   prefer_server_cipher_suites: false
 http_server_config:
   http2: true
 `,
       BASE,
     );
-    expect(warnings).toHaveLength(3);
-    expect(warnings.join(' ')).toMatch(/cipher_suites is ignored.*prefer_server_cipher_suites is ignored.*http2 is ignored/);
+    expect(warnings).toHaveLength(2);
+    expect(warnings.join(' ')).toMatch(/prefer_server_cipher_suites is ignored.*http2 is ignored/);
+  });
+
+  it("maps cipher_suites to OpenSSL's names in the file's order, as the toolkit's allCiphers file lists them", () => {
+    // testdata/web_config_noAuth_allCiphers.good.yml of the exporter-toolkit.
+    const all = [
+      'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384',
+      'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384',
+      'TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256', 'TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256',
+      'TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256',
+      'TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA', 'TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA',
+      'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA', 'TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA',
+    ];
+    const { config, warnings } = parseWebConfig(`tls_server_config: {cert_file: a, key_file: b, cipher_suites: [${all.join(', ')}]}`, BASE);
+    expect(config.tls?.ciphers).toEqual([
+      'ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-ECDSA-AES256-GCM-SHA384', 'ECDHE-RSA-AES128-GCM-SHA256',
+      'ECDHE-RSA-AES256-GCM-SHA384', 'ECDHE-ECDSA-CHACHA20-POLY1305', 'ECDHE-RSA-CHACHA20-POLY1305',
+      'ECDHE-ECDSA-AES128-SHA', 'ECDHE-ECDSA-AES256-SHA', 'ECDHE-RSA-AES128-SHA', 'ECDHE-RSA-AES256-SHA',
+    ]);
+    expect(warnings).toEqual([expect.stringMatching(/TLS 1\.3 suites cannot be chosen \(as in Go\)/)]);
+    const one = parseWebConfig('tls_server_config: {cert_file: a, key_file: b, cipher_suites: [TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384]}', BASE);
+    expect(one.config.tls?.ciphers).toEqual(['ECDHE-RSA-AES256-GCM-SHA384']);
+    expect(one.warnings).toEqual([]);
+  });
+
+  it('warns that a user whose hash is not cost 10 can be told from an unknown name by timing', () => {
+    const cost12 = HASHES.y.hash.replace('$10$', '$12$');
+    const { warnings } = parseWebConfig(`basic_auth_users: {alice: "${HASHES.y.hash}", bob: "${cost12}"}`, BASE);
+    expect(warnings).toEqual([expect.stringMatching(/^basic_auth_users\.bob: bcrypt cost 12: unknown usernames are checked at cost 10/)]);
   });
 
   it.each([
@@ -147,7 +180,16 @@ http_server_config:
     ['basic_auth_users: {"a:b": x}', /^basic_auth_users\.a:b: a username cannot contain ":"$/],
     ['basic_auth_users: {"": x}', /a username is empty/],
     [`basic_auth_users: {alice: "${HASHES.y.hash.replace('$2y$', '$2x$')}"}`, /^basic_auth_users\.alice: not a bcrypt hash/],
-    [`basic_auth_users: {alice: "${HASHES.y.hash.replace('$10$', '$03$')}"}`, /bcrypt cost 3 is outside 4-31/],
+    [`basic_auth_users: {alice: "${HASHES.y.hash.replace('$10$', '$03$')}"}`, /bcrypt cost 3 is below 4/],
+    [`basic_auth_users: {alice: "${HASHES.y.hash.replace('$10$', '$15$')}"}`, /^basic_auth_users\.alice: bcrypt cost 15 is above 14, the most this exporter accepts/],
+    [`basic_auth_users: {alice: "${HASHES.y.hash.replace('$10$', '$31$')}"}`, /bcrypt cost 31 is above 14/],
+    // The toolkit's web_config_noAuth_inventedCiphers.bad.yml.
+    ['tls_server_config: {cert_file: a, key_file: b, cipher_suites: [TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA2048]}', /^tls_server_config\.cipher_suites\[0\]: unknown cipher "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA2048"/],
+    // Go lists RSA key exchange and CBC-SHA256 suites as insecure; the toolkit does not know them.
+    ['tls_server_config: {cert_file: a, key_file: b, cipher_suites: [TLS_RSA_WITH_AES_128_GCM_SHA256]}', /unknown cipher "TLS_RSA_WITH_AES_128_GCM_SHA256"/],
+    ['tls_server_config: {cert_file: a, key_file: b, cipher_suites: [AES256-SHA]}', /unknown cipher "AES256-SHA"/],
+    ['tls_server_config: {cert_file: a, key_file: b, max_version: TLS12, cipher_suites: [TLS_AES_128_GCM_SHA256]}', /lists only TLS 1\.3 suites, but max_version is TLS12/],
+    ['tls_server_config: {cert_file: a, key_file: b, cipher_suites: [TLS_AES_128_GCM_SHA256]}', /lists only TLS 1\.3 suites, which cannot be chosen/],
     [`basic_auth_users: {alice: "${HASHES.y.hash.slice(0, -1)}"}`, /not a bcrypt hash/],
     ['http_server_config: {headers: {Server: x}}', /^http_server_config\.headers\.Server: cannot be configured; allowed: /],
     ['http_server_config: {headers: {X-Frame-Options: allow}}', /X-Frame-Options: expected one of deny, sameorigin/],

@@ -38,6 +38,24 @@ afterAll(async () => {
 
 const get = (o: CurlOptions): Promise<CurlResult> => curl(ns!, exporter!.port, '/metrics', { cacert: pki.caCert, ...o });
 
+/** listenq_web_config_last_reload_successful and the last success time, as served now. */
+async function reloadMetrics(): Promise<{ successful: number; lastSuccess: number }> {
+  const body = (await get({ user: [USER, NEW.password] })).body;
+  const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(body)?.[1] ?? Number.NaN);
+  return {
+    successful: value('listenq_web_config_last_reload_successful'),
+    lastSuccess: value('listenq_web_config_last_reload_success_timestamp_seconds'),
+  };
+}
+
+/** The metric follows at the next sample (every 200 ms here): scrapes do no file I/O. */
+async function eventuallySuccessful(v: number): Promise<{ successful: number; lastSuccess: number }> {
+  return waitFor(`listenq_web_config_last_reload_successful ${v}`, async () => {
+    const m = await reloadMetrics();
+    return m.successful === v ? m : undefined;
+  }, 15_000, 250);
+}
+
 /** Reloads are polled (every 2 s), so wait for the new behaviour rather than sleeping. */
 async function eventuallyStatus(what: string, o: CurlOptions, status: number): Promise<void> {
   await waitFor(what, async () => ((await get(o)).status === status ? true : undefined), 15_000, 250);
@@ -55,7 +73,9 @@ describe('reloading --web.config.file', () => {
     expect(exporter!.process.stderr()).toMatch(/web config reloaded/);
   });
 
-  it('logs a broken new file and keeps serving with the previous config', async () => {
+  it('logs a broken new file, exports the failure, and keeps serving with the previous config', async () => {
+    const before = await eventuallySuccessful(1);
+    expect(before.lastSuccess).toBeGreaterThan(Date.now() / 1000 - 120);
     writeFileSync(file, 'basic_auth_users: [this is: not valid\n');
     await waitFor('the reload error in the log', async () =>
       /web config not reloaded; keeping the previous one/.test(exporter!.process.stderr()) ? true : undefined,
@@ -64,14 +84,17 @@ describe('reloading --web.config.file', () => {
     expect(exporter!.process.child.exitCode).toBeNull();
     expect((await get({ user: [USER, NEW.password] })).status).toBe(200);
     expect((await get({ user: [USER, OLD.password] })).status).toBe(401);
+    // Visible to Prometheus, not only in the log; the last success is still the old one.
+    expect(await eventuallySuccessful(0)).toEqual({ successful: 0, lastSuccess: before.lastSuccess });
 
     // Switching TLS off cannot be done in place: also refused, also kept.
-    const before = exporter!.process.stderr().length;
+    const logged = exporter!.process.stderr().length;
     writeWebConfig(file, { basic_auth_users: { [USER]: NEW.hash } });
     await waitFor('the TLS-off refusal in the log', async () =>
-      exporter!.process.stderr().slice(before).includes('turning TLS on or off needs a restart') ? true : undefined,
+      exporter!.process.stderr().slice(logged).includes('turning TLS on or off needs a restart') ? true : undefined,
     );
     expect((await get({ user: [USER, NEW.password] })).status).toBe(200);
+    expect((await reloadMetrics()).successful).toBe(0);
   });
 
   it('applies a new client_auth_type to new connections', async () => {
@@ -87,6 +110,12 @@ describe('reloading --web.config.file', () => {
     );
     const withCert = await get({ cert: pki.clientCert, key: pki.clientKey, user: [USER, NEW.password] });
     expect(withCert.status).toBe(200);
+    // A good file again: the failure clears by itself.
+    const m = await waitFor('the recovered reload status', async () => {
+      const body = (await get({ cert: pki.clientCert, key: pki.clientKey, user: [USER, NEW.password] })).body;
+      return /^listenq_web_config_last_reload_successful 1$/m.test(body) ? body : undefined;
+    }, 15_000, 250);
+    expect(m).toMatch(/^listenq_web_config_last_reload_success_timestamp_seconds \d/m);
     expect((await get({ cert: pki.rogueCert, key: pki.rogueKey, user: [USER, NEW.password] })).status).toBe(0);
   });
 

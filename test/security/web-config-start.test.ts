@@ -63,6 +63,24 @@ describe('an unusable --web.config.file at start', () => {
       /basic_auth_users\.prometheus: not a bcrypt hash/,
     ],
     [
+      'a bcrypt cost that would wedge every login (31)',
+      () => {
+        const f = join(pki.dir, 'cost-31.yml');
+        writeWebConfig(f, { basic_auth_users: { prometheus: HASHES.y.hash.replace('$10$', '$31$') } });
+        return f;
+      },
+      /basic_auth_users\.prometheus: bcrypt cost 31 is above 14, the most this exporter accepts/,
+    ],
+    [
+      'an invented cipher suite',
+      () => {
+        const f = join(pki.dir, 'invented-cipher.yml');
+        writeWebConfig(f, { tls_server_config: { cert_file: 'server.crt', key_file: 'server.key', cipher_suites: ['TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA2048'] } });
+        return f;
+      },
+      /tls_server_config\.cipher_suites\[0\]: unknown cipher "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA2048"/,
+    ],
+    [
       'a key that does not match the certificate',
       () => {
         const f = join(pki.dir, 'mismatch.yml');

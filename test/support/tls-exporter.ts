@@ -13,6 +13,12 @@ export interface CurlOptions {
   readonly cert?: string;
   readonly key?: string;
   readonly user?: readonly [string, string];
+  /** Raw `Authorization` header, for credentials that are not text. */
+  readonly authorization?: string;
+  /** Skip verifying the server certificate (one that has expired on purpose). */
+  readonly insecure?: boolean;
+  /** Source address to connect from (any 127/8 address is local), e.g. to be another client. */
+  readonly from?: string;
 }
 
 export interface CurlResult {
@@ -32,6 +38,9 @@ export function curl(ns: Netns, port: number, path: string, o: CurlOptions = {})
   if (o.cert) argv.push('--cert', o.cert);
   if (o.key) argv.push('--key', o.key);
   if (o.user) argv.push('--user', `${o.user[0]}:${o.user[1]}`);
+  if (o.authorization) argv.push('-H', `Authorization: ${o.authorization}`);
+  if (o.from) argv.push('--interface', o.from);
+  if (o.insecure) argv.push('--insecure');
   argv.push(`${o.scheme ?? 'https'}://127.0.0.1:${port}${path}`);
   const [cmd, ...args] = argv;
   return new Promise((resolve) => {
@@ -84,4 +93,34 @@ export async function startWebConfigExporter(
     throw err;
   }
   return { port, process: proc, stop: () => proc.stop() };
+}
+
+interface Handshake {
+  /** openssl's exit code: 0 when a session was established (and closed). */
+  readonly exitCode: number;
+  /** stdout and stderr together: the session summary, -msg traces and errors. */
+  readonly output: string;
+  /** Negotiated protocol and cipher, from the session summary ("" when none). */
+  readonly protocol: string;
+  readonly cipher: string;
+}
+
+/**
+ * One real handshake with `openssl s_client`, sending `request` then reading until the
+ * server closes (an HTTP/1.0 request makes it close at once after answering).
+ */
+export function sClient(ns: Netns, port: number, args: readonly string[], request = 'GET /healthz HTTP/1.0\r\n\r\n'): Promise<Handshake> {
+  const argv = [...ns.enter, 'openssl', 's_client', '-connect', `127.0.0.1:${port}`, '-ign_eof', ...args];
+  const [cmd, ...rest] = argv;
+  return new Promise((resolve) => {
+    const child = execFile(cmd!, rest, { encoding: 'utf8', timeout: 15_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      const output = `${stdout}\n${stderr}`;
+      const code = err ? Number((err as { code?: number }).code ?? 1) : 0;
+      const m = /New, (\S+), Cipher is (\S+)/.exec(output);
+      resolve({ exitCode: code, output, protocol: m?.[1] ?? '', cipher: m?.[2] === '(NONE)' ? '' : (m?.[2] ?? '') });
+    });
+    // A refused handshake can end s_client before it has read the request.
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(request);
+  });
 }

@@ -20,3 +20,18 @@ export function basicHeader(user: string, password: string): string {
 export function writeWebConfig(path: string, config: Record<string, unknown>): void {
   writeFileSync(path, stringify(config));
 }
+
+/**
+ * A password that is not valid UTF-8 (ISO 8859-1 "é"), hashed by libxcrypt from the raw
+ * bytes: python3 -c "import ctypes; c=ctypes.CDLL('libcrypt.so.1'); c.crypt.restype=ctypes.c_char_p;
+ * c.crypt_gensalt.restype=ctypes.c_char_p; print(c.crypt(b'caf\xe9-latin1', c.crypt_gensalt(b'$2b$', 10, None, 0)))"
+ */
+export const LATIN1 = {
+  password: Buffer.from('caf\xe9-latin1', 'latin1'),
+  hash: '$2b$10$JqcJtZiKCsYYdfe6IZ8fBeykjDVoY6bTQ0PNe9ExKHaCEplUoOZcW',
+} as const;
+
+/** Basic credentials from raw bytes (a password need not be UTF-8). */
+export function basicHeaderBytes(user: string, password: Uint8Array): string {
+  return `Basic ${Buffer.concat([Buffer.from(`${user}:`), password]).toString('base64')}`;
+}

@@ -26,6 +26,12 @@ interface PeerCertificate {
   readonly subjectAltName: string | undefined;
 }
 
+/**
+ * The SAN types Go's client_allowed_sans check reads (DNSNames, EmailAddresses,
+ * IPAddresses, URIs), as Node names them; Registered IDs, directory and other names are not.
+ */
+const MATCHED_SAN_TYPES = ['DNS', 'email', 'IP Address', 'URI'];
+
 /** SAN values without their type, as Go lists them for client_allowed_sans. */
 export function sanValues(text: string | undefined): string[] {
   if (!text) return [];
@@ -41,6 +47,7 @@ export function sanValues(text: string | undefined): string[] {
         continue;
       }
     }
+    if (!MATCHED_SAN_TYPES.includes(m[1]!)) continue;
     out.push(m[1] === 'IP Address' ? (canonicalIp(value) ?? value) : value);
   }
   return out;

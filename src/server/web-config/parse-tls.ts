@@ -31,6 +31,52 @@ const CURVES: Readonly<Record<string, string>> = {
   X25519: 'X25519',
 };
 
+/**
+ * Go's crypto/tls CipherSuites() (the suites Go does not call insecure) -> OpenSSL names, in
+ * Go's preference order. The toolkit refuses any other name ("unknown cipher"). Without
+ * cipher_suites Go offers all of these and nothing else: no RSA key exchange, no CBC-SHA256,
+ * so that is the default here too (Node's own list also has RSA key exchange and DHE).
+ */
+const TLS12_CIPHERS: Readonly<Record<string, string>> = {
+  TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256: 'ECDHE-ECDSA-AES128-GCM-SHA256',
+  TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256: 'ECDHE-RSA-AES128-GCM-SHA256',
+  TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384: 'ECDHE-ECDSA-AES256-GCM-SHA384',
+  TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384: 'ECDHE-RSA-AES256-GCM-SHA384',
+  TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256: 'ECDHE-ECDSA-CHACHA20-POLY1305',
+  TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256: 'ECDHE-RSA-CHACHA20-POLY1305',
+  TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA: 'ECDHE-ECDSA-AES128-SHA',
+  TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA: 'ECDHE-RSA-AES128-SHA',
+  TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA: 'ECDHE-ECDSA-AES256-SHA',
+  TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA: 'ECDHE-RSA-AES256-SHA',
+};
+/** TLS 1.3 suites: known names, but as in Go not configurable (OpenSSL's default three). */
+const TLS13_CIPHERS = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256'];
+
+/** OpenSSL names of the TLS 1.2 suites to allow, in the file's order (Go's list without one). */
+function ciphers(m: Mapping, minVersion: TlsVersion, maxVersion: TlsVersion, warnings: string[]): string[] {
+  const where = `${WHERE}.cipher_suites`;
+  const names = stringList(m['cipher_suites'], where);
+  if (names.length === 0) return Object.values(TLS12_CIPHERS);
+  const out: string[] = [];
+  names.forEach((name, i) => {
+    const openssl = TLS12_CIPHERS[name];
+    if (openssl) out.push(openssl);
+    else if (!TLS13_CIPHERS.includes(name)) {
+      throw fail(`${where}[${i}]`, `unknown cipher ${JSON.stringify(name)}; known: ${[...Object.keys(TLS12_CIPHERS), ...TLS13_CIPHERS].join(', ')}`);
+    }
+  });
+  if (out.length < names.length) {
+    warnings.push(`${where}: TLS 1.3 suites cannot be chosen (as in Go); TLS 1.3 connections use OpenSSL's TLS 1.3 suites`);
+  }
+  // With min_version TLS13 the TLS 1.2 list is never used.
+  if (out.length === 0 && minVersion === 'TLSv1.3') return Object.values(TLS12_CIPHERS);
+  if (out.length === 0) {
+    if (maxVersion === 'TLSv1.2') throw fail(where, 'lists only TLS 1.3 suites, but max_version is TLS12: no TLS 1.2 suite would be left');
+    throw fail(where, 'lists only TLS 1.3 suites, which cannot be chosen (as in Go): TLS 1.2 would have none; list TLS 1.2 suites, leave cipher_suites out or set min_version TLS13');
+  }
+  return out;
+}
+
 function pem(m: Mapping, inlineKey: string, fileKey: string, baseDir: string): PemSource | undefined {
   const inline = optString(m[inlineKey], `${WHERE}.${inlineKey}`);
   const file = optString(m[fileKey], `${WHERE}.${fileKey}`);
@@ -97,14 +143,10 @@ export function parseTls(value: Mapping | undefined, baseDir: string, warnings: 
     return name;
   });
 
-  if (stringList(value['cipher_suites'], `${WHERE}.cipher_suites`).length > 0) {
-    warnings.push(
-      'tls_server_config.cipher_suites is ignored: Node.js uses OpenSSL cipher names and its default list (TLS 1.2 suites with forward secrecy and AEAD; TLS 1.3 suites are not configurable in Go either)',
-    );
-  }
+  const cipherList = ciphers(value, minVersion, maxVersion, warnings);
   if (optBoolean(value['prefer_server_cipher_suites'], `${WHERE}.prefer_server_cipher_suites`) !== undefined) {
     warnings.push('tls_server_config.prefer_server_cipher_suites is ignored: the server always prefers its own cipher order');
   }
 
-  return { cert, key, clientCa, clientAuth, clientAllowedSans, minVersion, maxVersion, curves };
+  return { cert, key, clientCa, clientAuth, clientAllowedSans, minVersion, maxVersion, curves, ciphers: cipherList };
 }

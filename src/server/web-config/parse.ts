@@ -4,6 +4,8 @@
  * field and never echo a secret.
  */
 import { parse as parseYaml } from 'yaml';
+import { DUMMY_COST, MAX_BCRYPT_COST } from './bcrypt-costs.js';
+import { bcryptCost } from './bcrypt-bytes.js';
 import { fail, mapping, onlyKeys, optBoolean, stringMap } from './fields.js';
 import { parseTls } from './parse-tls.js';
 import { type ParsedWebConfig, WebConfigError } from './types.js';
@@ -25,8 +27,6 @@ const HEADERS: Readonly<Record<string, readonly string[]>> = {
   'Content-Security-Policy': [],
 };
 
-/** Minor versions a, b and y are the same algorithm; htpasswd writes $2y$, Go and bcryptjs $2a$/$2b$. */
-const BCRYPT = /^\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}$/;
 
 /** Printable ASCII and tab: anything else cannot go into a header or would split one. */
 const HEADER_VALUE = /^[\t\x20-\x7e]*$/;
@@ -40,17 +40,23 @@ function yamlRoot(text: string): unknown {
   }
 }
 
-function users(value: unknown): Map<string, string> {
+function users(value: unknown, warnings: string[]): Map<string, string> {
   const out = stringMap(value, 'basic_auth_users');
   for (const [name, hash] of out) {
     const where = `basic_auth_users.${name}`;
     if (name === '') throw fail('basic_auth_users', 'a username is empty');
     // Basic auth splits user and password at the first colon.
     if (name.includes(':')) throw fail(where, 'a username cannot contain ":"');
-    const m = BCRYPT.exec(hash);
-    if (!m) throw fail(where, 'not a bcrypt hash ($2a$, $2b$ or $2y$, two-digit cost, 53 characters)');
-    const cost = Number(m[1]);
-    if (cost < 4 || cost > 31) throw fail(where, `bcrypt cost ${cost} is outside 4-31`);
+    // Minor versions a, b and y are the same algorithm; htpasswd writes $2y$, Go $2a$, others $2b$.
+    const cost = bcryptCost(hash);
+    if (cost === undefined) throw fail(where, 'not a bcrypt hash ($2a$, $2b$ or $2y$, two-digit cost, 53 characters)');
+    if (cost < 4) throw fail(where, `bcrypt cost ${cost} is below 4`);
+    if (cost > MAX_BCRYPT_COST) {
+      throw fail(where, `bcrypt cost ${cost} is above ${MAX_BCRYPT_COST}, the most this exporter accepts (each check of a wrong password would take ${2 ** (cost - 10)} times as long as at cost 10); make a new hash with cost 10`);
+    }
+    if (cost !== DUMMY_COST) {
+      warnings.push(`${where}: bcrypt cost ${cost}: unknown usernames are checked at cost ${DUMMY_COST}, so response times tell that this username exists; use cost ${DUMMY_COST} to keep usernames private`);
+    }
   }
   return out;
 }
@@ -86,7 +92,7 @@ export function parseWebConfig(text: string, baseDir: string): ParsedWebConfig {
     warnings.push('http_server_config.http2 is ignored: listenq-exporter serves HTTP/1.1 only');
   }
   return {
-    config: { tls, users: users(root['basic_auth_users']), headers: headers(http['headers']) },
+    config: { tls, users: users(root['basic_auth_users'], warnings), headers: headers(http['headers']) },
     warnings,
   };
 }

@@ -6,12 +6,15 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createSecureContext, type SecureContextOptions } from 'node:tls';
 import { fail } from './fields.js';
+import type { Validity } from './cert-expiry.js';
 import type { ClientAuthType, PemSource, TlsSettings } from './types.js';
 
 export interface TlsMaterial {
   readonly context: SecureContextOptions;
   readonly clientAuth: ClientAuthType;
   readonly allowedSans: readonly string[];
+  /** Validity of the server (leaf) certificate: the file's first certificate. */
+  readonly validity: Validity;
 }
 
 const CERT_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
@@ -23,6 +26,17 @@ function readPem(src: PemSource, field: string): string {
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     throw fail(`tls_server_config.${field}_file`, `cannot read ${src.file}: ${e.code ?? e.message}`);
+  }
+}
+
+function leafValidity(certPem: string): Validity {
+  const first = certPem.match(CERT_BLOCK)?.[0];
+  if (!first) throw fail('tls_server_config.cert', 'holds no PEM certificate');
+  try {
+    const x = new X509Certificate(first);
+    return { notBefore: new Date(x.validFrom), notAfter: new Date(x.validTo) };
+  } catch (err) {
+    throw fail('tls_server_config.cert', `the certificate does not parse: ${String(err)}`);
   }
 }
 
@@ -56,6 +70,8 @@ export function loadTlsMaterial(tls: TlsSettings): TlsMaterial {
     minVersion: tls.minVersion,
     maxVersion: tls.maxVersion,
     ...(tls.curves.length > 0 ? { ecdhCurve: tls.curves.join(':') } : {}),
+    // TLS 1.2 names only: Node then leaves the TLS 1.3 suites at OpenSSL's default, as Go does.
+    ciphers: tls.ciphers.join(':'),
     // The toolkit's prefer_server_cipher_suites defaults to true.
     honorCipherOrder: true,
   };
@@ -65,5 +81,5 @@ export function loadTlsMaterial(tls: TlsSettings): TlsMaterial {
     // OpenSSL's reason ("key values mismatch", "bad end line") names no key material.
     throw fail('tls_server_config', `certificate and key do not load: ${(err as Error).message}`);
   }
-  return { context, clientAuth: tls.clientAuth, allowedSans: tls.clientAllowedSans };
+  return { context, clientAuth: tls.clientAuth, allowedSans: tls.clientAllowedSans, validity: leafValidity(cert) };
 }

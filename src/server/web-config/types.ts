@@ -29,6 +29,8 @@ export interface TlsSettings {
   readonly maxVersion: TlsVersion;
   /** OpenSSL group names, in preference order; empty means Node's default. */
   readonly curves: readonly string[];
+  /** OpenSSL names of the TLS 1.2 suites allowed, in preference order (never empty). */
+  readonly ciphers: readonly string[];
 }
 
 export interface WebConfig {

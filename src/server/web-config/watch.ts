@@ -5,25 +5,45 @@
  * tick would keep size and mtime. A few KB read every couple of seconds costs nothing.
  */
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 
-async function digest(files: readonly string[]): Promise<string> {
+/** A file's bytes, or why it could not be read (a missing file is a state like any other). */
+type Content = Buffer | string;
+
+const unreadable = (err: unknown): string => `unreadable:${(err as NodeJS.ErrnoException).code ?? ''}`;
+
+function digestOf(files: readonly string[], contents: readonly Content[]): string {
   const h = createHash('sha256');
-  for (const file of files) {
-    h.update(file).update('\0');
-    try {
-      h.update(await readFile(file));
-    } catch (err) {
-      h.update(`unreadable:${(err as NodeJS.ErrnoException).code ?? ''}`);
-    }
-    h.update('\0');
-  }
+  files.forEach((file, i) => h.update(file).update('\0').update(contents[i] ?? '').update('\0'));
   return h.digest('hex');
 }
 
-/** Calls onChange after any content change of files(); returns a stop function. */
-export function watchFiles(files: () => string[], intervalMs: number, onChange: () => void): () => void {
-  let last: string | undefined;
+async function digest(files: readonly string[]): Promise<string> {
+  return digestOf(files, await Promise.all(files.map((f) => readFile(f).catch(unreadable))));
+}
+
+/** The files' digest now, synchronously: taken right where they were loaded. */
+export function digestNow(files: readonly string[]): string {
+  return digestOf(
+    files,
+    files.map((f) => {
+      try {
+        return readFileSync(f);
+      } catch (err) {
+        return unreadable(err);
+      }
+    }),
+  );
+}
+
+/**
+ * Calls onChange after any content change of files() from `loaded`, the digest of what was
+ * loaded (digestNow at load time): a change made before the first poll finishes is not
+ * mistaken for the starting point. Returns a stop function.
+ */
+export function watchFiles(files: () => string[], intervalMs: number, onChange: () => void, loaded?: string): () => void {
+  let last: string | undefined = loaded;
   let busy = false;
   const tick = () => {
     if (busy) return;
