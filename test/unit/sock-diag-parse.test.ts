@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { getLinkRequest, inetDiagRequest, splitReply } from '../../src/sources/sock-diag/netlink-messages.js';
-import { parseInetDiag } from '../../src/sources/sock-diag/parse-inet-diag.js';
+import { parseInetDiag, parseInetDiagLengths } from '../../src/sources/sock-diag/parse-inet-diag.js';
 import { parseLinks } from '../../src/sources/sock-diag/parse-links.js';
 import { fixtureBytes } from '../support/fixtures.js';
 
@@ -57,6 +57,32 @@ describe('parseInetDiag on captured LISTEN dumps', () => {
       ['127.0.0.1', 8020, 0, 3, 0, 0, 0, undefined],
     ]);
     expect(parseInetDiag(fixtureBytes('sock-diag-syn-recv-inet6.bin'))).toEqual({ records: [], rejected: 0, complete: true });
+  });
+});
+
+describe('parseInetDiagLengths, the probe\'s parser', () => {
+  it('reads inode and length of every listener, as the full parser does', () => {
+    expect(parseInetDiagLengths(fixtureBytes('sock-diag-listen-inet.bin'))).toEqual({
+      records: [
+        { inode: 354286, depth: 0 },
+        { inode: 354267, depth: 0 },
+        { inode: 354272, depth: 0 },
+        { inode: 354283, depth: 0 },
+        { inode: 354264, depth: 0 },
+        { inode: 354273, depth: 0 },
+        { inode: 354265, depth: 0 },
+        { inode: 354280, depth: 5 },
+        { inode: 354271, depth: 6 },
+        { inode: 354270, depth: 6 },
+        { inode: 354284, depth: 0 },
+      ],
+      rejected: 0,
+      complete: true,
+    });
+  });
+
+  it('keeps no SYN_RECV entry and counts no whole message rejected', () => {
+    expect(parseInetDiagLengths(fixtureBytes('sock-diag-syn-recv-inet.bin'))).toEqual({ records: [], rejected: 0, complete: true });
   });
 });
 
@@ -123,6 +149,7 @@ describe('cut and garbled replies', () => {
         const parsed = parseInetDiag(bytes);
         const split = splitReply(bytes);
         expect(parsed.records.length + parsed.rejected).toBe(split.messages.length + split.malformed);
+        expect(parseInetDiagLengths(bytes).complete).toBe(parsed.complete);
         parseLinks(bytes);
       }),
       { numRuns: 2000 },

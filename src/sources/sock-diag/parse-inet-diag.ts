@@ -9,7 +9,7 @@
 import type { Family } from '../../net/ip-address.js';
 import { formatIp } from '../../net/ip-address.js';
 import type { ParseResult } from '../parse-result.js';
-import { AF_INET, AF_INET6, attributes, INET_DIAG_SKMEMINFO, splitReply } from './netlink-messages.js';
+import { AF_INET, AF_INET6, forEachAttribute, forEachMessage, INET_DIAG_SKMEMINFO, TCP_LISTEN } from './netlink-messages.js';
 
 const INET_DIAG_MSG_BYTES = 72;
 const SK_MEMINFO_DROPS = 8;
@@ -28,51 +28,77 @@ export interface DiagSocket {
   readonly drops?: number;
 }
 
-export interface DiagParse extends ParseResult<DiagSocket> {
-  /** The dump ended (NLMSG_DONE): a reply cut short is not the whole socket set. */
+/** A parsed dump: its records, and whether it ended (a reply cut short is not the whole set). */
+export interface DumpParse<T> extends ParseResult<T> {
+  /** The dump ended (NLMSG_DONE). */
   readonly complete: boolean;
+  /** The kernel's error for the request, when it sent one. */
   readonly errno?: number;
 }
 
-export function parseInetDiag(buf: Uint8Array): DiagParse {
-  const split = splitReply(buf);
+export function parseInetDiag(buf: Uint8Array): DumpParse<DiagSocket> {
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const records: DiagSocket[] = [];
-  const addresses = new Map<string, string>();
-  let rejected = split.malformed;
-  for (const m of split.messages) {
-    const s = parseMessage(buf, view, m.payloadOffset, m.payloadLength, addresses);
+  // A dump of many sockets repeats few addresses: format each distinct one once.
+  const addresses = new Map<string | number, string>();
+  let rejected = 0;
+  const end = forEachMessage(buf, (_type, at, length) => {
+    const s = parseMessage(buf, view, at, length, addresses);
     if (s) records.push(s);
     else rejected++;
-  }
-  return { records, rejected, complete: split.complete, ...(split.errno !== undefined ? { errno: split.errno } : {}) };
+  });
+  return { records, rejected: rejected + end.malformed, complete: end.complete, ...(end.errno !== undefined ? { errno: end.errno } : {}) };
 }
 
-function parseMessage(buf: Uint8Array, view: DataView, at: number, length: number, addresses: Map<string, string>): DiagSocket | undefined {
+/** A socket's inode and queue length: all the probe between samples needs. */
+export interface DiagLength {
+  readonly inode: number;
+  readonly depth: number;
+}
+
+/**
+ * Only state, inode and rqueue of each message, for LISTEN sockets: no address to format,
+ * no attribute to walk. Pure and total like parseInetDiag.
+ */
+export function parseInetDiagLengths(buf: Uint8Array): DumpParse<DiagLength> {
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const records: DiagLength[] = [];
+  let rejected = 0;
+  const end = forEachMessage(buf, (_type, at, length) => {
+    const af = length >= INET_DIAG_MSG_BYTES ? view.getUint8(at) : 0;
+    if (af !== AF_INET && af !== AF_INET6) rejected++;
+    else if (view.getUint8(at + 1) === TCP_LISTEN) records.push({ inode: view.getUint32(at + 68, true), depth: view.getUint32(at + 56, true) });
+  });
+  return { records, rejected: rejected + end.malformed, complete: end.complete, ...(end.errno !== undefined ? { errno: end.errno } : {}) };
+}
+
+function addressOf(buf: Uint8Array, view: DataView, at: number, family: Family, addresses: Map<string | number, string>): string {
+  const key =
+    family === 'ipv4'
+      ? view.getUint32(at + 8)
+      : `${view.getUint32(at + 8)}.${view.getUint32(at + 12)}.${view.getUint32(at + 16)}.${view.getUint32(at + 20)}`;
+  let address = addresses.get(key);
+  if (address === undefined) {
+    address = formatIp(buf.subarray(at + 8, at + 8 + (family === 'ipv4' ? 4 : 16)));
+    addresses.set(key, address);
+  }
+  return address;
+}
+
+function parseMessage(buf: Uint8Array, view: DataView, at: number, length: number, addresses: Map<string | number, string>): DiagSocket | undefined {
   if (length < INET_DIAG_MSG_BYTES) return undefined;
   const af = view.getUint8(at);
   if (af !== AF_INET && af !== AF_INET6) return undefined;
   const family: Family = af === AF_INET ? 'ipv4' : 'ipv6';
-  const raw = buf.subarray(at + 8, at + 8 + (family === 'ipv4' ? 4 : 16));
-  // A dump of many sockets repeats few addresses: format each distinct one once.
-  const key = raw.join('.');
-  let address = addresses.get(key);
-  if (address === undefined) {
-    address = formatIp(raw);
-    addresses.set(key, address);
-  }
+  const address = addressOf(buf, view, at, family, addresses);
   let drops: number | undefined;
-  const attrs = attributes(view, at + INET_DIAG_MSG_BYTES, at + length);
-  for (let a = attrs.next(); ; a = attrs.next()) {
-    if (a.done) {
-      if (!a.value) return undefined;
-      break;
-    }
-    if (a.value.type === INET_DIAG_SKMEMINFO) {
-      if (a.value.length < 4 * (SK_MEMINFO_DROPS + 1)) return undefined;
-      drops = view.getUint32(a.value.offset + 4 * SK_MEMINFO_DROPS, true);
-    }
-  }
+  let memInfoShort = false;
+  const wellFormed = forEachAttribute(view, at + INET_DIAG_MSG_BYTES, at + length, (type, offset, len) => {
+    if (type !== INET_DIAG_SKMEMINFO) return;
+    if (len < 4 * (SK_MEMINFO_DROPS + 1)) memInfoShort = true;
+    else drops = view.getUint32(offset + 4 * SK_MEMINFO_DROPS, true);
+  });
+  if (!wellFormed || memInfoShort) return undefined;
   // Built as one literal: a spread followed by more properties is V8's slow clone path.
   const port = view.getUint16(at + 4, false);
   const state = view.getUint8(at + 1);

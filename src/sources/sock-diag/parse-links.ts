@@ -1,6 +1,6 @@
 /** rtnetlink RTM_NEWLINK replies as interface index -> name. Pure and total. */
 import type { ParseResult } from '../parse-result.js';
-import { attributes, IFLA_IFNAME, RTM_NEWLINK, splitReply } from './netlink-messages.js';
+import { forEachAttribute, IFLA_IFNAME, RTM_NEWLINK, splitReply } from './netlink-messages.js';
 
 const IFINFOMSG_BYTES = 16;
 // IFNAMSIZ is 16 with the terminating NUL.
@@ -31,15 +31,17 @@ export function parseLinks(buf: Uint8Array): LinkParse {
 function parseLink(buf: Uint8Array, view: DataView, at: number, length: number): Link | undefined {
   const index = view.getInt32(at + 4, true);
   if (index <= 0) return undefined;
-  for (const a of attributes(view, at + IFINFOMSG_BYTES, at + length)) {
-    if (a.type !== IFLA_IFNAME) continue;
-    let bytes = buf.subarray(a.offset, a.offset + a.length);
+  let name: string | undefined;
+  let bad = false;
+  const wellFormed = forEachAttribute(view, at + IFINFOMSG_BYTES, at + length, (type, offset, len) => {
+    if (type !== IFLA_IFNAME || name !== undefined) return;
+    let bytes = buf.subarray(offset, offset + len);
     const nul = bytes.indexOf(0);
     if (nul >= 0) bytes = bytes.subarray(0, nul);
-    if (bytes.length === 0 || bytes.length > MAX_NAME_BYTES) return undefined;
+    if (bytes.length === 0 || bytes.length > MAX_NAME_BYTES) bad = true;
     // Interface names are bytes; ss prints them as they are, and so does a latin1 decode
     // of ASCII names. UTF-8 is what `ip link` writes for non-ASCII names.
-    return { index, name: Buffer.from(bytes).toString('utf8') };
-  }
-  return undefined;
+    else name = Buffer.from(bytes).toString('utf8');
+  });
+  return wellFormed && !bad && name !== undefined ? { index, name } : undefined;
 }

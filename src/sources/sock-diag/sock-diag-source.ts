@@ -21,7 +21,7 @@ import {
   TCP_LISTEN,
   TCP_SYN_RECV,
 } from './netlink-messages.js';
-import { type DiagSocket, parseInetDiag } from './parse-inet-diag.js';
+import { type DiagSocket, type DumpParse, parseInetDiag, parseInetDiagLengths } from './parse-inet-diag.js';
 import { parseLinks } from './parse-links.js';
 
 export interface SockDiagSource {
@@ -45,21 +45,21 @@ export function sockDiagSource(timeoutMs: number, netnsPath?: string): SockDiagS
   const diag = new NetlinkSocket(NETLINK_SOCK_DIAG, netnsPath);
   const route = new NetlinkSocket(NETLINK_ROUTE, netnsPath);
 
-  const dump = (states: number, withMemInfo: boolean): { sockets: DiagSocket[]; rejected: number } => {
-    const sockets: DiagSocket[] = [];
+  /** Both families' dumps (one at a time: a socket serves one dump at a time), checked whole. */
+  const dump = <T>(states: number, withMemInfo: boolean, parse: (reply: Buffer) => DumpParse<T>): { records: T[]; rejected: number } => {
+    const records: T[] = [];
     let rejected = 0;
     for (const family of [AF_INET, AF_INET6]) {
-      const reply = diag.request((seq) => inetDiagRequest(family, states, withMemInfo, seq), timeoutMs);
-      const parsed = parseInetDiag(reply);
+      const parsed = parse(diag.request((seq) => inetDiagRequest(family, states, withMemInfo, seq), timeoutMs));
       // A kernel without IPv6 has no AF_INET6 handler: no IPv6 sockets, not a fault.
       if (parsed.errno !== undefined && !(family === AF_INET6 && parsed.records.length === 0 && isNoHandler(parsed.errno))) {
         throw errnoError('sock_diag dump', parsed.errno);
       }
       if (parsed.errno === undefined && !parsed.complete) throw new Error('sock_diag dump ended before NLMSG_DONE');
-      for (const s of parsed.records) sockets.push(s);
+      for (const r of parsed.records) records.push(r);
       rejected += parsed.rejected;
     }
-    return { sockets, rejected };
+    return { records, rejected };
   };
 
   /** ifindex -> name, asked per sample: a name can change while the socket lives. */
@@ -77,7 +77,7 @@ export function sockDiagSource(timeoutMs: number, netnsPath?: string): SockDiagS
 
   return {
     listeners() {
-      const { sockets, rejected } = dump(1 << TCP_LISTEN, true);
+      const { records: sockets, rejected } = dump(1 << TCP_LISTEN, true, parseInetDiag);
       const names = deviceNames(sockets);
       const records: ListenerRecord[] = [];
       for (const s of sockets) {
@@ -90,13 +90,10 @@ export function sockDiagSource(timeoutMs: number, netnsPath?: string): SockDiagS
       return { records, rejected };
     },
     lengths() {
-      const { sockets } = dump(1 << TCP_LISTEN, false);
-      const out: Array<Pick<ListenerRecord, 'inode' | 'depth'>> = [];
-      for (const s of sockets) if (s.state === TCP_LISTEN) out.push({ inode: s.inode, depth: s.rqueue });
-      return out;
+      return dump(1 << TCP_LISTEN, false, parseInetDiagLengths).records;
     },
     synRecv() {
-      const { sockets, rejected } = dump(1 << TCP_SYN_RECV, false);
+      const { records: sockets, rejected } = dump(1 << TCP_SYN_RECV, false, parseInetDiag);
       const names = deviceNames(sockets);
       const records: SocketEndpoint[] = sockets.map((s) => {
         const device = s.ifindex === 0 ? undefined : names.get(s.ifindex);
