@@ -10,13 +10,16 @@
 #         (podman/buildah: buildah build --layers -t listenq-exporter .)
 # Run:    docker run --rm --read-only --cap-drop=ALL --network=host listenq-exporter
 #
-# Pin the bases by digest at release time (`NODE_IMAGE=...@sha256:...`); the tags below are
-# the pinned versions the image test builds against.
+# Both bases are pinned: Node to a release, Debian to a dated build of the official image
+# (`bookworm-YYYYMMDD-slim`, published once and never moved, unlike `bookworm-slim` or
+# `12.x-slim`, which are rebuilt in place). 20260803 is Debian 12.15. Pin by digest too at
+# release time (`NODE_IMAGE=...@sha256:...`); the tags below are what the image test builds.
 
 ARG NODE_VERSION=24.21.0
 ARG DEBIAN_SUITE=bookworm
+ARG DEBIAN_BUILD=20260803
 ARG NODE_IMAGE=docker.io/library/node:${NODE_VERSION}-${DEBIAN_SUITE}-slim
-ARG RUNTIME_IMAGE=docker.io/library/debian:${DEBIAN_SUITE}-slim
+ARG RUNTIME_IMAGE=docker.io/library/debian:${DEBIAN_SUITE}-${DEBIAN_BUILD}-slim
 
 FROM ${NODE_IMAGE} AS build
 # A C compiler for the addon; the slim Node image has none.

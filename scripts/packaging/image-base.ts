@@ -121,10 +121,12 @@ export type StandIn =
 export function standInFor(ref: string): StandIn {
   const node = /(?:^|\/)node:(\d+\.\d+\.\d+)-([a-z]+)-slim$/.exec(ref);
   if (node) return { kind: 'node', ref, nodeVersion: node[1]!, suite: node[2]! };
-  const debian = /(?:^|\/)debian:([a-z]+)-slim$/.exec(ref);
+  // debian:SUITE-YYYYMMDD-slim is a dated build of the official image; the stand-in is made
+  // from the suite as the mirror has it now, which for a stable suite differs only by updates.
+  const debian = /(?:^|\/)debian:([a-z]+)(?:-\d{8})?-slim$/.exec(ref);
   if (debian) return { kind: 'debian', ref, suite: debian[1]! };
   throw new Error(
-    `the image test can stand in only for node:X.Y.Z-SUITE-slim and debian:SUITE-slim, not ${ref}; ` +
+    `the image test can stand in only for node:X.Y.Z-SUITE-slim and debian:SUITE[-YYYYMMDD]-slim, not ${ref}; ` +
       'extend scripts/packaging/image-base.ts when the Dockerfile changes its bases',
   );
 }

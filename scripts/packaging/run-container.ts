@@ -9,6 +9,12 @@
  * PID namespaces (the entrypoint is PID 1), a fresh /proc, a read-only /sys with cgroup2, a minimal
  * /dev, the network namespace given by the caller (a pod's, in effect), the image's numeric
  * user with no capabilities and no_new_privs set, and exactly the image's Env, WorkingDir and Entrypoint.
+ *
+ * `nodeWide` runs it as the chart's DaemonSet with daemonset.allNamespaces does instead: the
+ * host's PID namespace (hostPID), the host's /proc bind-mounted read-only at the chart's
+ * hostProc.mountPath, and root with only SYS_PTRACE and SYS_ADMIN (capabilities drop ALL,
+ * add both). The capabilities are set by the image's own setpriv (util-linux, essential in
+ * Debian) after the chroot, since chroot itself needs a capability the container must not keep.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -88,10 +94,11 @@ export async function mountImage(ref: string): Promise<MountedImage> {
   }
 }
 
-// Runs as root in the new mount and PID namespaces, then execs the entrypoint as PID 1.
+// Runs as root in the new mount (and PID) namespaces, then execs the entrypoint, as PID 1
+// unless the host's PID namespace is shared.
 const SETUP = `
 set -eu
-root=$1; user=$2; cwd=$3; shift 3
+root=$1; user=$2; cwd=$3; hostproc=$4; caps=$5; shift 5
 mount --bind "$root" "$root"
 mount -t proc -o nosuid,nodev,noexec proc "$root/proc"
 mount -t sysfs -o ro,nosuid,nodev,noexec sysfs "$root/sys"
@@ -101,9 +108,27 @@ mount -t tmpfs -o nosuid,noexec,mode=755,size=64k tmpfs "$root/dev"
 for d in null zero full random urandom; do : > "$root/dev/$d"; mount --bind "/dev/$d" "$root/dev/$d"; done
 ln -s /proc/self/fd "$root/dev/fd"
 ln -s /proc/self/fd/0 "$root/dev/stdin"; ln -s /proc/self/fd/1 "$root/dev/stdout"; ln -s /proc/self/fd/2 "$root/dev/stderr"
+if [ -n "$hostproc" ]; then
+  # The mount point goes into the container's own layer, as a runtime would create it.
+  mkdir -p "$root$hostproc"
+  mount --bind /proc "$root$hostproc"
+  mount -o remount,bind,ro,nosuid,nodev,noexec "$root$hostproc"
+fi
 mount -o remount,bind,ro,nosuid,nodev "$root"
+if [ -n "$caps" ]; then
+  exec chroot --userspec="$user" "$root" /usr/bin/setpriv --no-new-privs --inh-caps=-all,"$caps" --bounding-set=-all,"$caps" \
+    /usr/bin/env -i -C "$cwd" "$@"
+fi
 exec setpriv --no-new-privs chroot --userspec="$user" "$root" /usr/bin/env -i -C "$cwd" "$@"
 `;
+
+/** The chart's node-wide DaemonSet (daemonset.allNamespaces with hostProc enabled). */
+export interface NodeWide {
+  /** Where the host's /proc is mounted in the container (daemonset.hostProc.mountPath). */
+  readonly hostProcMount: string;
+  /** Capabilities added after dropping all, as Kubernetes names them, e.g. SYS_ADMIN. */
+  readonly capabilities: readonly string[];
+}
 
 export interface RunOptions {
   /** Network namespace file to run in, e.g. /run/netns/NAME. */
@@ -112,6 +137,8 @@ export interface RunOptions {
   readonly args?: readonly string[];
   /** Replaces Entrypoint and Cmd altogether. */
   readonly command?: readonly string[];
+  /** Run as the node-wide DaemonSet: host PID namespace, host /proc, root with these capabilities. */
+  readonly nodeWide?: NodeWide;
 }
 
 export interface RunningContainer {
@@ -126,8 +153,12 @@ export interface RunningContainer {
 
 export function runContainer(image: MountedImage, opts: RunOptions): RunningContainer {
   const c = image.config;
-  const user = c.user;
+  const nodeWide = opts.nodeWide;
+  const user = nodeWide ? '0:0' : c.user;
   if (!/^\d+(:\d+)?$/.test(user)) throw new Error(`image user ${JSON.stringify(user)} is not numeric`);
+  if (nodeWide && !/^\/[\w/.-]+$/.test(nodeWide.hostProcMount)) throw new Error(`bad host /proc mount path ${nodeWide.hostProcMount}`);
+  for (const cap of nodeWide?.capabilities ?? []) if (!/^[A-Z_]+$/.test(cap)) throw new Error(`bad capability ${cap}`);
+  const caps = (nodeWide?.capabilities ?? []).map((cap) => `+${cap.toLowerCase()}`).join(',');
   const argv = opts.command ?? [...c.entrypoint, ...(opts.args ?? c.cmd)];
   const child = spawn(
     'nsenter',
@@ -135,7 +166,7 @@ export function runContainer(image: MountedImage, opts: RunOptions): RunningCont
       `--net=${opts.netns}`,
       'unshare',
       '--mount',
-      '--pid',
+      ...(nodeWide ? [] : ['--pid']),
       '--fork',
       '--uts',
       '--ipc',
@@ -149,6 +180,8 @@ export function runContainer(image: MountedImage, opts: RunOptions): RunningCont
       image.rootfs,
       user.includes(':') ? user : `${user}:${user}`,
       c.workingDir,
+      nodeWide?.hostProcMount ?? '',
+      caps,
       ...c.env,
       ...argv,
     ],

@@ -2,21 +2,25 @@
  * Builds the Dockerfile for real (buildah, bases made locally by image-base.ts because Docker
  * Hub is unreachable) and runs the image as a pod would: read-only root, numeric non-root
  * user, its own PID namespace, inside a network namespace shared with a listener that holds
- * a full accept queue, exactly like the sidecar next to an app. Missing tooling fails the
- * suite with a message saying what to install; it is never skipped.
+ * a full accept queue, exactly like the sidecar next to an app; then as the chart's node-wide
+ * DaemonSet runs it (rendered with real helm): host PID namespace, the host's /proc mounted
+ * where the chart mounts it, root with only SYS_PTRACE and SYS_ADMIN. Missing tooling fails
+ * the suite with a message saying what to install; it is never skipped.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openHelm } from '../../scripts/packaging/helm.js';
 import { buildImage } from '../../scripts/packaging/image-build.js';
 import { withLock } from '../../scripts/packaging/fs-safety.js';
 import { baseRefsFromDockerfile, CACHE_DIR, checkTooling, prepareBaseImages } from '../../scripts/packaging/image-base.js';
 import { DOCKERFILE, REPO_ROOT } from '../../scripts/packaging/paths.js';
-import { type MountedImage, mountImage, type RunningContainer, runContainer } from '../../scripts/packaging/run-container.js';
-import { httpGet, scrapeMetrics, valueOf } from '../support/exporter.js';
-import { connectClients, createNetns, listen, type Netns, waitFor } from '../support/netns.js';
+import { type MountedImage, mountImage, type NodeWide, type RunningContainer, runContainer } from '../../scripts/packaging/run-container.js';
+import { httpGet, pick, scrapeMetrics, valueOf } from '../support/exporter.js';
+import { connectClients, createNetns, listen, type Netns, netnsInode, waitFor } from '../support/netns.js';
+import { type IDaemonSet, render, withImage } from './chart-support.js';
 
 const IMAGE = 'localhost/listenq-exporter:test';
 const PORT = 9839;
@@ -27,6 +31,8 @@ const lock = JSON.parse(readFileSync(join(REPO_ROOT, 'package-lock.json'), 'utf8
 // Read once: other commits may land while the suite runs.
 const revision = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
 const nodeVersion = /^ARG NODE_VERSION=(\S+)$/m.exec(readFileSync(DOCKERFILE, 'utf8'))?.[1];
+const debianBuild = /^ARG DEBIAN_BUILD=(\S+)$/m.exec(readFileSync(DOCKERFILE, 'utf8'))?.[1];
+const RUNTIME_BASE = `docker.io/library/debian:bookworm-${debianBuild}-slim`;
 
 const timings: Record<string, number> = {};
 async function timed<T>(what: string, f: () => Promise<T>): Promise<T> {
@@ -74,8 +80,10 @@ afterAll(async () => {
 describe('image metadata', () => {
   it('uses the pinned bases the Dockerfile names', () => {
     const refs = baseRefsFromDockerfile(readFileSync(DOCKERFILE, 'utf8'));
-    expect(refs).toEqual([`docker.io/library/node:${nodeVersion}-bookworm-slim`, 'docker.io/library/debian:bookworm-slim']);
+    expect(refs).toEqual([`docker.io/library/node:${nodeVersion}-bookworm-slim`, RUNTIME_BASE]);
     expect(nodeVersion).toMatch(/^\d+\.\d+\.\d+$/);
+    // A dated build of Debian's official image, which is published once and never moved.
+    expect(debianBuild).toMatch(/^20\d{6}$/);
   });
 
   it('runs node dist/main.js as a numeric non-root user, exposes 9839 and stops on SIGTERM', () => {
@@ -95,7 +103,7 @@ describe('image metadata', () => {
     expect(l['org.opencontainers.image.revision']).toBe(revision);
     expect(l['org.opencontainers.image.created']).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect(l['org.opencontainers.image.licenses']).toBe('Apache-2.0');
-    expect(l['org.opencontainers.image.base.name']).toBe('docker.io/library/debian:bookworm-slim');
+    expect(l['org.opencontainers.image.base.name']).toBe(RUNTIME_BASE);
     expect(l['org.opencontainers.image.description']).toBeTruthy();
   });
 
@@ -122,8 +130,9 @@ describe('image contents', () => {
     expect(found.sort()).toEqual(wanted);
   });
 
-  it('has the compiled app and no sources, tests, npm or build leftovers', () => {
+  it('has the compiled app and the native addon, and no sources, tests, npm or build leftovers', () => {
     expect(existsSync(inImage('app/dist/main.js'))).toBe(true);
+    expect(statSync(inImage('app/build/listenq_netlink.node')).isFile()).toBe(true);
     for (const p of ['app/src', 'app/test', 'app/tsconfig.json', 'usr/local/bin/npm', 'usr/local/lib/node_modules', 'opt/tsc', 'root/.npmrc', 'root/build-ca.crt']) {
       expect(existsSync(inImage(p)), p).toBe(false);
     }
@@ -185,9 +194,17 @@ describe('running the image', () => {
       const s = await scrapeMetrics(ns, PORT);
       return valueOf(s, 'listenq_accept_queue_length', labels) === 5 ? s : undefined;
     });
-    // The limit comes only from ss, so this also shows ss runs inside the image.
+    // The limit and per-listener drops come from sock_diag: the image's addon loads and
+    // answers, as the non-root user without capabilities, and ss is never needed.
+    expect(valueOf(samples, 'listenq_source_up', { source: 'sock_diag' })).toBe(1);
+    expect(pick(samples, 'listenq_source_up', { source: 'ss' })).toEqual([]);
     expect(valueOf(samples, 'listenq_accept_queue_limit', labels)).toBe(4);
     expect(samples.some((s) => s.name === 'listenq_accept_queue_limit' && s.labels.port === String(PORT))).toBe(true);
+    const drops = await waitFor('drops of the test listener', async () => {
+      const v = valueOf(await scrapeMetrics(ns, PORT), 'listenq_listener_drops_total', labels);
+      return v !== undefined && v > 0 ? v : undefined;
+    });
+    expect(drops).toBeGreaterThan(0);
     const build = samples.find((s) => s.name === 'listenq_build_info');
     expect(build?.labels.version).toBe(pkg.version);
     expect(build?.labels.nodejs).toContain(nodeVersion);
@@ -205,5 +222,97 @@ describe('running the image', () => {
     timings['SIGTERM to exit'] = (Date.now() - t) / 1000;
     expect(code, exporter.stdout().slice(-2000)).toBe(0);
     expect(Date.now() - t).toBeLessThan(6000);
+  });
+});
+
+/** The chart's node-wide DaemonSet, rendered by real helm: what the container gets. */
+async function chartNodeWide(): Promise<{ hostPID: boolean; args: string[]; nodeWide: NodeWide; hostPath: string | undefined; user: number | undefined }> {
+  const helm = await openHelm();
+  try {
+    // The pod's own network namespace (a test namespace) rather than the node's, so the test's
+    // traffic stays off the host network; everything else is as the chart renders it.
+    const values = withImage({ mode: 'daemonset', daemonset: { allNamespaces: true, hostNetwork: false, hostProc: { enabled: true } } });
+    const ds = (await render(helm, values)).find((o) => o.kind === 'DaemonSet') as IDaemonSet | undefined;
+    const pod = ds?.spec?.template.spec;
+    const ctr = pod?.containers.find((c) => c.name === 'listenq-exporter');
+    if (!pod || !ctr) throw new Error('the chart rendered no DaemonSet with the exporter container');
+    const mount = ctr.volumeMounts?.find((m) => m.name === 'host-proc');
+    const volume = pod.volumes?.find((v) => v.name === 'host-proc');
+    if (!mount) throw new Error('the chart mounts no host-proc volume in node-wide mode');
+    expect(mount.readOnly).toBe(true);
+    expect(ctr.securityContext?.capabilities?.drop).toEqual(['ALL']);
+    return {
+      hostPID: pod.hostPID === true,
+      args: ctr.args ?? [],
+      nodeWide: { hostProcMount: mount.mountPath, capabilities: ctr.securityContext?.capabilities?.add ?? [] },
+      hostPath: volume?.hostPath?.path,
+      user: ctr.securityContext?.runAsUser,
+    };
+  } finally {
+    await helm.dispose();
+  }
+}
+
+describe('running the image node-wide, as the chart\'s DaemonSet does', () => {
+  let podNs: Netns;
+  let appNs: Netns;
+  let exporter: RunningContainer | undefined;
+
+  beforeAll(async () => {
+    podNs = await createNetns('lq-imgpod');
+    appNs = await createNetns('lq-imgapp');
+  });
+
+  afterAll(async () => {
+    if (exporter && exporter.child.exitCode === null) exporter.child.kill('SIGKILL');
+    await appNs?.destroy();
+    await podNs?.destroy();
+  });
+
+  it('reports a listener in another network namespace under its netns label, with limit and drops from sock_diag there', async () => {
+    const chart = await chartNodeWide();
+    expect(chart.hostPID).toBe(true);
+    expect(chart.hostPath).toBe('/proc');
+    expect(chart.user).toBe(0);
+    expect([...chart.nodeWide.capabilities].sort()).toEqual(['SYS_ADMIN', 'SYS_PTRACE']);
+    expect(chart.args).toContain('--namespaces=all');
+    expect(chart.args).toContain(`--path.procfs=${chart.nodeWide.hostProcMount}`);
+
+    // An app in a namespace of its own: backlog 3, never accepting, 10 clients: depth 4.
+    const app = await listen(appNs, { addr: '127.0.0.1', backlog: 3 });
+    await connectClients(appNs, '127.0.0.1', app.port, 10);
+    const c = runContainer(image, { netns: `/run/netns/${podNs.name}`, args: [...chart.args, '--sample.interval=200ms'], nodeWide: chart.nodeWide });
+    exporter = c;
+    const sel = { netns: netnsInode(appNs), port: String(app.port), address: '127.0.0.1' };
+    const m = await timed('node-wide start to listener', () =>
+      waitFor(
+        'the app namespace\'s listener with its limit and drops',
+        async () => {
+          if (c.child.exitCode !== null) throw new Error(`exited ${c.child.exitCode}: ${c.stdout()} ${c.stderr()}`);
+          const s = await scrapeMetrics(podNs, PORT).catch(() => undefined);
+          if (!s || valueOf(s, 'listenq_accept_queue_length', sel) !== 4) return undefined;
+          return (valueOf(s, 'listenq_listener_drops_total', sel) ?? 0) > 0 ? s : undefined;
+        },
+        30_000,
+      ),
+    );
+    // The limit needs setns into the app's namespace (CAP_SYS_ADMIN, through the host /proc).
+    expect(valueOf(m, 'listenq_accept_queue_limit', sel)).toBe(3);
+    expect(valueOf(m, 'listenq_source_up', { source: 'sock_diag' })).toBe(1);
+    expect(valueOf(m, 'listenq_listen_overflows_total', { netns: sel.netns })).toBeGreaterThan(0);
+    // Only the app's socket in that namespace, and the exporter's own namespace is there too.
+    expect(pick(m, 'listenq_accept_queue_length', { netns: sel.netns })).toHaveLength(1);
+    expect(pick(m, 'listenq_accept_queue_limit', { netns: netnsInode(podNs), port: String(PORT) })).toHaveLength(1);
+
+    // The process runs as root with exactly the two capabilities the chart adds.
+    const pid = await c.pid1();
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    expect(/^Uid:\s+0\s/m.test(status)).toBe(true);
+    // CAP_SYS_PTRACE is bit 19, CAP_SYS_ADMIN bit 21.
+    expect(/^CapEff:\s+(\S+)$/m.exec(status)?.[1]).toBe((2 ** 19 + 2 ** 21).toString(16).padStart(16, '0'));
+    expect(/^NoNewPrivs:\s+1$/m.test(status)).toBe(true);
+
+    process.kill(pid, 'SIGTERM');
+    expect(await c.exited, c.stdout().slice(-2000)).toBe(0);
   });
 });
