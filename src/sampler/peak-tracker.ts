@@ -49,15 +49,20 @@ export class PeakTracker {
     else if (full !== wasFull) s.fullSeconds += gapSeconds / 2;
     s.wasFull = full;
     s.lastObservedMs = nowMs;
-    while (s.depths.length > 0 && s.depths[s.depths.length - 1]! <= depth) {
+    // Entries this depth outranks can never be the window's max again.
+    for (let last = s.depths.at(-1); last !== undefined && last <= depth; last = s.depths.at(-1)) {
       s.depths.pop();
       s.times.pop();
     }
     s.depths.push(depth);
     s.times.push(nowMs);
     const cutoff = nowMs - this.windowMs;
+    // Entries older than the window go, except the newest (this observation).
     let drop = 0;
-    while (drop < s.times.length - 1 && s.times[drop]! < cutoff) drop++;
+    for (const t of s.times) {
+      if (t >= cutoff || drop === s.times.length - 1) break;
+      drop++;
+    }
     if (drop > 0) {
       s.times.splice(0, drop);
       s.depths.splice(0, drop);

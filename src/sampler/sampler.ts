@@ -16,7 +16,7 @@ import type { SocketOwners } from '../namespaces/socket-owners.js';
 import { type NamespaceOptions, NamespaceSampler, type NamespaceSample } from './namespace-sampler.js';
 import type { SourceOutcome } from './outcome.js';
 import type { ListenerSample } from '../listener/fields.js';
-import type { NamespaceSnapshot, Snapshot, SourceName, SourceStatus } from './snapshot.js';
+import type { NamespaceSnapshot, Snapshot } from './snapshot.js';
 import { SOURCES } from './snapshot.js';
 import { sampleWith } from '../listener/build.js';
 import { SourceHealth } from './source-health.js';
@@ -163,8 +163,7 @@ export class Sampler {
     const namespaces = withOwners.map((s) =>
       namespaceSnapshot(s.target.labels, s.result, Object.freeze(kept ? s.listeners.filter((l) => kept.has(l)) : s.listeners)),
     );
-    const sources: Partial<Record<SourceName, SourceStatus>> = {};
-    for (const name of this.health.names()) sources[name] = this.health.status(name);
+    const sources = this.health.statuses();
     this.samplesTotal++;
     const snap: Snapshot = Object.freeze({
       timestampSeconds: Date.now() / 1000,

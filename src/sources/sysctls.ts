@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parseCount } from './parse-count.js';
 import type { ParseResult } from './parse-result.js';
 import { ProcFile } from './proc-file.js';
-import { runCommand } from './run-command.js';
+import { type CommandLine, runCommand } from './run-command.js';
 
 const SYSCTLS = {
   somaxconn: 'net/core/somaxconn',
@@ -33,10 +33,10 @@ export interface SysctlReadResult {
  * namespace of the reader, so `cat` runs inside it (`nsenter -t PID -n -- cat FILES`) and
  * prints one value a line.
  */
-export async function readSysctlsVia(enter: readonly string[], procfs: string, timeoutMs: number): Promise<SysctlReadResult> {
+export async function readSysctlsVia(enter: CommandLine, procfs: string, timeoutMs: number): Promise<SysctlReadResult> {
   const entries = Object.entries(SYSCTLS) as Array<[SysctlName, string]>;
   const [file, ...prefix] = enter;
-  const out = await runCommand(file!, [...prefix, 'cat', ...entries.map(([, rel]) => join(procfs, 'sys', rel))], { timeoutMs });
+  const out = await runCommand(file, [...prefix, 'cat', ...entries.map(([, rel]) => join(procfs, 'sys', rel))], { timeoutMs });
   const lines = out.split('\n');
   const values: SysctlValues = {};
   let rejected = 0;
@@ -50,7 +50,7 @@ export async function readSysctlsVia(enter: readonly string[], procfs: string, t
   return { values, rejected, failed };
 }
 
-type SysctlFiles = Readonly<Record<SysctlName, ProcFile>>;
+export type SysctlFiles = Readonly<Record<SysctlName, ProcFile>>;
 
 /**
  * The namespace's sysctl files under procfs, kept open (see ProcFile).
