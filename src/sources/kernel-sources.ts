@@ -97,7 +97,7 @@ export function kernelSources(cfg: Config, target?: SourceTarget): KernelSources
     : nativeAddonLoaded()
       ? { files: sysctlFiles(cfg.procfs, (p) => openFileInNamespace(other.netnsPath, p)) }
       : { enter: other.enter };
-  const files = [snmp, netstat, sockstat, sockstat6, ...('files' in sysctlAccess ? Object.values(sysctlAccess.files) : [])];
+  const files = [snmp, netstat, sockstat, sockstat6, ...('files' in sysctlAccess ? sysctlAccess.files.map((f) => f.file) : [])];
   const sockDiag = cfg.sockDiag ? sockDiagSource(t, other?.netnsPath) : undefined;
   return {
     foreign: other !== undefined,
