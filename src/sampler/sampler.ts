@@ -12,6 +12,7 @@
  * no growth. A probe that changed a peak, length or full time publishes a snapshot.
  */
 import type { Logger } from 'pino';
+import type { NamespaceProvider, SampledNamespace } from '../namespaces/sampled-namespace.js';
 import type { SocketOwners } from '../namespaces/socket-owners.js';
 import { type NamespaceOptions, NamespaceSampler, type NamespaceSample } from './namespace-sampler.js';
 import type { SourceOutcome } from './outcome.js';
@@ -28,16 +29,6 @@ export interface SamplerOptions extends NamespaceOptions {
   /** Cardinality guard: most sockets published per snapshot, over all namespaces. */
   readonly maxListeners: number;
 }
-
-/** A namespace to sample, as the provider sees it at this sample. */
-export interface SampledNamespace {
-  /** Stable identity across samples (per-socket state is kept under it). */
-  readonly key: string;
-  readonly labels: Readonly<Record<string, string>>;
-  readonly sources: KernelSources;
-}
-
-export type NamespaceProvider = () => readonly SampledNamespace[];
 
 /** The default mode: only the exporter's own network namespace, without extra labels. */
 export function singleNamespace(sources: KernelSources): NamespaceProvider {
