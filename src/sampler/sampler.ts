@@ -21,6 +21,7 @@ import type { NamespaceSnapshot, Snapshot } from './snapshot.js';
 import { SOURCES } from './snapshot.js';
 import { sampleWith } from '../listener/build.js';
 import { SourceHealth } from './source-health.js';
+import { capListeners } from './listener-cap.js';
 import type { KernelSources } from '../sources/kernel-sources.js';
 
 export interface SamplerOptions extends NamespaceOptions {
@@ -270,24 +271,4 @@ function namespaceSnapshot(
     ...(r.tcpExt ? { tcpExt: Object.freeze(r.tcpExt) } : {}),
     sysctls: Object.freeze(r.sysctls),
   });
-}
-
-/**
- * Keeps the `max` most loaded sockets: highest peak fill ratio first (peak length where the
- * limit is unknown or 0), then deepest; ties broken by identity so the choice is stable.
- */
-export function capListeners(all: readonly ListenerSample[], max: number): ListenerSample[] {
-  if (all.length <= max) return [...all];
-  const load = (l: ListenerSample) => (l.limit ? l.peak / l.limit : l.peak);
-  return [...all]
-    .sort(
-      (a, b) =>
-        load(b) - load(a) ||
-        b.depth - a.depth ||
-        a.port - b.port ||
-        a.address.localeCompare(b.address) ||
-        a.slot - b.slot ||
-        a.inode - b.inode,
-    )
-    .slice(0, max);
 }
