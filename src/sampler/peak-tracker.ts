@@ -50,7 +50,9 @@ export class PeakTracker {
     s.wasFull = full;
     s.lastObservedMs = nowMs;
     // Entries this depth outranks can never be the window's max again.
-    for (let last = s.depths.at(-1); last !== undefined && last <= depth; last = s.depths.at(-1)) {
+    while (s.depths.length > 0) {
+      const last = s.depths[s.depths.length - 1];
+      if (last === undefined || last > depth) break;
       s.depths.pop();
       s.times.pop();
     }
@@ -59,8 +61,9 @@ export class PeakTracker {
     const cutoff = nowMs - this.windowMs;
     // Entries older than the window go, except the newest (this observation).
     let drop = 0;
-    for (const t of s.times) {
-      if (t >= cutoff || drop === s.times.length - 1) break;
+    while (drop < s.times.length - 1) {
+      const t = s.times[drop];
+      if (t === undefined || t >= cutoff) break;
       drop++;
     }
     if (drop > 0) {
