@@ -15,6 +15,13 @@ type ParseOutcome =
 
 type Value = string | number | boolean;
 
+/** `host:port`, `[v6]:port` or `:port`; the host without its brackets. */
+function splitListenAddress(text: string): { readonly host: string; readonly port: number } | undefined {
+  const [, host, port] = /^(.*):(\d{1,5})$/.exec(text) ?? [];
+  if (host === undefined || port === undefined) return undefined;
+  return { host: host.replace(/^\[(.*)\]$/, '$1'), port: Number(port) };
+}
+
 function convert(spec: FlagSpec, raw: string, origin: string): Value {
   const bad = (why: string) => new ConfigError(`invalid value ${JSON.stringify(raw)} for ${origin}: ${why}`);
   const k = spec.kind;
@@ -47,11 +54,9 @@ function convert(spec: FlagSpec, raw: string, origin: string): Value {
       if (!k.values.includes(raw)) throw bad(`expected one of ${k.values.join(', ')}`);
       return raw;
     case 'listen-address': {
-      const m = /^(.*):(\d{1,5})$/.exec(raw);
-      const port = m ? Number(m[2]) : NaN;
-      if (!m || port > 65535) throw bad('expected host:port, e.g. :9839 or 127.0.0.1:9839');
-      const host = m[1]!.replace(/^\[(.*)\]$/, '$1');
-      if (/[\s/]/.test(host)) throw bad('host must be an address or name');
+      const address = splitListenAddress(raw);
+      if (!address || address.port > 65535) throw bad('expected host:port, e.g. :9839 or 127.0.0.1:9839');
+      if (/[\s/]/.test(address.host)) throw bad('host must be an address or name');
       return raw;
     }
   }
@@ -60,14 +65,14 @@ function convert(spec: FlagSpec, raw: string, origin: string): Value {
 export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): ParseOutcome {
   const byName = new Map<string, FlagSpec>(FLAGS.map((f) => [f.name, f]));
   const given = new Map<string, Value>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
+  // Taken from the front one at a time: a flag without an inline value takes the next one.
+  const pending = [...argv];
+  for (let arg = pending.shift(); arg !== undefined; arg = pending.shift()) {
     if (arg === '--help' || arg === '-h') return { kind: 'help' };
     if (arg === '--version') return { kind: 'version' };
-    const m = /^--(no-)?([a-z][a-z0-9.-]*)(?:=(.*))?$/s.exec(arg);
-    if (!m) throw new ConfigError(`unexpected argument ${JSON.stringify(arg)}: flags look like --name=value`);
-    const [, negated, name, inline] = m;
-    const spec = byName.get(name!);
+    const [, negated, name, inline] = /^--(no-)?([a-z][a-z0-9.-]*)(?:=(.*))?$/s.exec(arg) ?? [];
+    if (name === undefined) throw new ConfigError(`unexpected argument ${JSON.stringify(arg)}: flags look like --name=value`);
+    const spec = byName.get(name);
     if (!spec) throw new ConfigError(`unknown flag --${name}; see --help`);
     if (given.has(spec.name)) throw new ConfigError(`flag --${spec.name} given more than once`);
     if (spec.kind.type === 'boolean') {
@@ -82,7 +87,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Pars
     if (negated) throw new ConfigError(`unknown flag --no-${name}; only boolean flags can be negated`);
     let raw = inline;
     if (raw === undefined) {
-      raw = argv[++i];
+      raw = pending.shift();
       if (raw === undefined || raw.startsWith('--')) throw new ConfigError(`flag --${spec.name} needs a value`);
     }
     given.set(spec.name, convert(spec, raw, `--${spec.name}`));
@@ -99,10 +104,12 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Pars
   }
   const v = <T extends Value>(name: FlagName) => values.get(name) as T;
 
-  const listen = /^(.*):(\d+)$/.exec(v<string>('web.listen-address'))!;
+  // convert() accepted it, so it splits; the check only tells the compiler.
+  const listen = splitListenAddress(v<string>('web.listen-address'));
+  if (!listen) throw new ConfigError('invalid value for --web.listen-address');
   const config: Config = {
-    listenHost: listen[1]!.replace(/^\[(.*)\]$/, '$1'),
-    listenPort: Number(listen[2]),
+    listenHost: listen.host,
+    listenPort: listen.port,
     telemetryPath: v('web.telemetry-path'),
     procfs: v('path.procfs'),
     sampleIntervalMs: v('sample.interval'),

@@ -4,6 +4,8 @@
  */
 
 import type { ListenerValueField } from '../listener/fields.js';
+import type { TcpExtField } from '../sampler/snapshot.js';
+import type { SysctlName } from '../sources/sysctls.js';
 
 type MetricType = 'gauge' | 'counter';
 
@@ -33,6 +35,16 @@ export const LISTENER_LABELS = ['family', 'address', 'port', 'device', 'slot', '
 
 function spec(name: string, type: MetricType, labels: readonly string[], help: string): MetricSpec {
   return { name, type, help, labels };
+}
+
+/** A namespace's TcpExt counter, valued by the field the sampler reads (sampler/snapshot.ts). */
+function tcpExtCounter<F extends TcpExtField>(tcpExt: F, name: string, help: string): MetricSpec & { readonly tcpExt: F } {
+  return { name, type: 'counter', help, labels: NAMESPACE_LABELS, tcpExt };
+}
+
+/** A namespace's sysctl, valued by the sysctl the sampler reads (sources/sysctls.ts). */
+function sysctlGauge<S extends SysctlName>(sysctl: S, name: string, help: string): MetricSpec & { readonly sysctl: S } {
+  return { name, type: 'gauge', help, labels: NAMESPACE_LABELS, sysctl };
 }
 
 function perListener<F extends ListenerValueField>(field: F, name: string, type: MetricType, help: string): ListenerMetricSpec<F> {
@@ -100,76 +112,64 @@ export const METRICS = {
     [],
     'With --namespaces=all: network namespaces sampled at the last sample.',
   ),
-  listenOverflows: spec(
+  listenOverflows: tcpExtCounter(
+    'ListenOverflows',
     'listenq_listen_overflows_total',
-    'counter',
-    NAMESPACE_LABELS,
     'Times a connection was dropped because a listener\'s accept queue was full (TcpExt ListenOverflows), for the whole network namespace.',
   ),
-  listenDrops: spec(
+  listenDrops: tcpExtCounter(
+    'ListenDrops',
     'listenq_listen_drops_total',
-    'counter',
-    NAMESPACE_LABELS,
     'Connection requests dropped at a listener for any reason, overflows included (TcpExt ListenDrops), for the whole network namespace.',
   ),
-  synQueueDrops: spec(
+  synQueueDrops: tcpExtCounter(
+    'TCPReqQFullDrop',
     'listenq_syn_queue_drops_total',
-    'counter',
-    NAMESPACE_LABELS,
     'SYNs dropped because a SYN queue was full and syncookies were off (TcpExt TCPReqQFullDrop).',
   ),
-  synQueueCookies: spec(
+  synQueueCookies: tcpExtCounter(
+    'TCPReqQFullDoCookies',
     'listenq_syn_queue_cookies_total',
-    'counter',
-    NAMESPACE_LABELS,
     'SYNs answered with a syncookie because a SYN queue was full (TcpExt TCPReqQFullDoCookies).',
   ),
-  syncookiesSent: spec(
+  syncookiesSent: tcpExtCounter(
+    'SyncookiesSent',
     'listenq_syncookies_sent_total',
-    'counter',
-    NAMESPACE_LABELS,
     'Syncookies sent (TcpExt SyncookiesSent).',
   ),
-  syncookiesReceived: spec(
+  syncookiesReceived: tcpExtCounter(
+    'SyncookiesRecv',
     'listenq_syncookies_received_total',
-    'counter',
-    NAMESPACE_LABELS,
     'Valid syncookies received back (TcpExt SyncookiesRecv).',
   ),
-  syncookiesFailed: spec(
+  syncookiesFailed: tcpExtCounter(
+    'SyncookiesFailed',
     'listenq_syncookies_failed_total',
-    'counter',
-    NAMESPACE_LABELS,
     'Syncookies received that failed validation (TcpExt SyncookiesFailed).',
   ),
-  embryonicResets: spec(
+  embryonicResets: tcpExtCounter(
+    'EmbryonicRsts',
     'listenq_embryonic_resets_total',
-    'counter',
-    NAMESPACE_LABELS,
     'Resets sent for half-open connections, e.g. with tcp_abort_on_overflow=1 (TcpExt EmbryonicRsts).',
   ),
-  somaxconn: spec(
+  somaxconn: sysctlGauge(
+    'somaxconn',
     'listenq_somaxconn',
-    'gauge',
-    NAMESPACE_LABELS,
     'net.core.somaxconn: the upper bound for any listen() backlog, applied when listen() is called.',
   ),
-  maxSynBacklog: spec(
+  maxSynBacklog: sysctlGauge(
+    'maxSynBacklog',
     'listenq_max_syn_backlog',
-    'gauge',
-    NAMESPACE_LABELS,
     'net.ipv4.tcp_max_syn_backlog: bound on half-open connections per listener.',
   ),
-  syncookiesMode: spec(
+  syncookiesMode: sysctlGauge(
+    'syncookies',
     'listenq_syncookies_mode',
-    'gauge',
-    NAMESPACE_LABELS,
     'net.ipv4.tcp_syncookies: 0 off, 1 when a SYN queue overflows, 2 always.',
   ),
-  abortOnOverflow: spec(
+  abortOnOverflow: sysctlGauge(
+    'abortOnOverflow',
     'listenq_abort_on_overflow',
-    'gauge',
-    NAMESPACE_LABELS,
     'net.ipv4.tcp_abort_on_overflow: 1 when a full accept queue answers with RST instead of dropping.',
   ),
   sourceUp: spec(
@@ -246,6 +246,26 @@ type EveryValueExposed<T> = [Exclude<ListenerValueField, ExposedField>] extends 
 export const LISTENER_FAMILIES: EveryValueExposed<readonly ListenerMetricKey[]> = (Object.keys(METRICS) as MetricKey[]).filter(
   (k): k is ListenerMetricKey => 'field' in METRICS[k],
 );
+
+/** The keys of the metrics whose spec names a value of type V in property P. */
+type KeysNaming<P extends string, V> = { [K in MetricKey]: Catalog[K] extends { readonly [Q in P]: V } ? K : never }[MetricKey];
+type IsUnion<T, U = T> = T extends unknown ? ([U] extends [T] ? false : true) : never;
+/** The values of V that no metric names in P, or more than one does. */
+type NotNamedOnce<P extends string, V extends string> = {
+  [F in V]: [KeysNaming<P, F>] extends [never] ? F : true extends IsUnion<KeysNaming<P, F>> ? F : never;
+}[V];
+/** Compiles only when each value of V is named in P by exactly one metric; else names the culprits. */
+type EachNamedOnce<P extends string, V extends string, T> = [NotNamedOnce<P, V>] extends [never] ? T : { missingOrRepeated: NotNamedOnce<P, V> };
+
+/** The namespace TcpExt counters, one per field the sampler reads. */
+export const TCPEXT_METRICS: EachNamedOnce<'tcpExt', TcpExtField, readonly KeysNaming<'tcpExt', TcpExtField>[]> = (
+  Object.keys(METRICS) as MetricKey[]
+).filter((k): k is KeysNaming<'tcpExt', TcpExtField> => 'tcpExt' in METRICS[k]);
+
+/** The namespace sysctl gauges, one per sysctl the sampler reads. */
+export const SYSCTL_METRICS: EachNamedOnce<'sysctl', SysctlName, readonly KeysNaming<'sysctl', SysctlName>[]> = (
+  Object.keys(METRICS) as MetricKey[]
+).filter((k): k is KeysNaming<'sysctl', SysctlName> => 'sysctl' in METRICS[k]);
 
 /** The value a per-socket family shows for one socket; undefined where its source gave none. */
 export function listenerValue(key: ListenerMetricKey, l: { readonly [F in ListenerValueField]?: number }): number | undefined {

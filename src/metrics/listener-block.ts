@@ -57,28 +57,32 @@ export class ListenerBlock {
       }
     }
     if (this.last && same(this.last.sockets, sockets) && same(this.last.nsOf, nsOf)) return this.last.families;
-    const out = LISTENER_FAMILIES.map(() => [] as string[]);
-    sockets.forEach((l, i) => {
-      const ns = nsOf[i]!;
-      let mine = this.lines.get(l);
-      if (mine?.ns !== ns) {
-        const labels = labelText(l, ns);
-        mine = {
-          ns,
-          lines: LISTENER_FAMILIES.map((f) => {
-            const v = listenerValue(f, l);
-            return v === undefined ? '' : `${METRICS[f].name}${labels} ${v}`;
-          }),
-        };
-        this.lines.set(l, mine);
+    const out = LISTENER_FAMILIES.map((): string[] => []);
+    for (const { labels: ns, listeners } of namespaces) {
+      for (const l of listeners) {
+        const lines = this.socketLines(l, ns);
+        out.forEach((family, f) => {
+          const line = lines[f];
+          if (line) family.push(line);
+        });
       }
-      mine.lines.forEach((line, f) => {
-        if (line) out[f]!.push(line);
-      });
-    });
+    }
     const families = out.map((lines) => lines.join('\n'));
     this.last = { sockets, nsOf, families };
     return families;
+  }
+
+  /** One socket's line in each family ('' where it has no value), made once per socket object and namespace labels. */
+  private socketLines(l: ListenerSample, ns: Readonly<Record<string, string>>): readonly string[] {
+    const known = this.lines.get(l);
+    if (known?.ns === ns) return known.lines;
+    const labels = labelText(l, ns);
+    const lines = LISTENER_FAMILIES.map((f) => {
+      const v = listenerValue(f, l);
+      return v === undefined ? '' : `${METRICS[f].name}${labels} ${v}`;
+    });
+    this.lines.set(l, { ns, lines });
+    return lines;
   }
 
   /** The families as one text block in the given format, headers included. */

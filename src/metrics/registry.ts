@@ -4,10 +4,9 @@
  * renders OpenMetrics, so one metric object cannot serve both formats.
  */
 import { collectDefaultMetrics, Registry, type RegistryContentType } from 'prom-client';
-import type { NamespaceSnapshot, Snapshot, TcpExtField } from '../sampler/snapshot.js';
-import type { SysctlName } from '../sources/sysctls.js';
+import type { NamespaceSnapshot, Snapshot } from '../sampler/snapshot.js';
 import type { HostInfo } from '../sources/host-info.js';
-import { type ExpositionFormat, LISTENER_FAMILIES, METRICS, type MetricKey } from './catalog.js';
+import { type ExpositionFormat, LISTENER_FAMILIES, METRICS, type MetricKey, SYSCTL_METRICS, TCPEXT_METRICS } from './catalog.js';
 import { type Point, snapshotMetric } from './snapshot-metrics.js';
 
 export interface StaticInfo {
@@ -20,35 +19,17 @@ export interface StaticInfo {
   readonly webConfig?: () => { readonly successful: boolean; readonly lastSuccessSeconds: number };
 }
 
-const TCPEXT_METRIC: Record<TcpExtField, MetricKey> = {
-  ListenOverflows: 'listenOverflows',
-  ListenDrops: 'listenDrops',
-  TCPReqQFullDrop: 'synQueueDrops',
-  TCPReqQFullDoCookies: 'synQueueCookies',
-  SyncookiesSent: 'syncookiesSent',
-  SyncookiesRecv: 'syncookiesReceived',
-  SyncookiesFailed: 'syncookiesFailed',
-  EmbryonicRsts: 'embryonicResets',
-};
-
-const SYSCTL_METRIC: Record<SysctlName, MetricKey> = {
-  somaxconn: 'somaxconn',
-  maxSynBacklog: 'maxSynBacklog',
-  syncookies: 'syncookiesMode',
-  abortOnOverflow: 'abortOnOverflow',
-};
-
 function namespacePoints(points: Record<MetricKey, Point[]>, ns: NamespaceSnapshot): void {
   // Only report a family whose socket list was read: a zero must mean "no listeners".
   for (const family of ['ipv4', 'ipv6'] as const) {
     if (ns.familiesKnown[family]) points.listeners.push({ labels: { family, ...ns.labels }, value: ns.listenerCounts[family] });
   }
-  for (const [field, key] of Object.entries(TCPEXT_METRIC) as Array<[TcpExtField, MetricKey]>) {
-    const v = ns.tcpExt?.[field];
+  for (const key of TCPEXT_METRICS) {
+    const v = ns.tcpExt?.[METRICS[key].tcpExt];
     if (v !== undefined) points[key].push({ labels: { ...ns.labels }, value: v });
   }
-  for (const [name, key] of Object.entries(SYSCTL_METRIC) as Array<[SysctlName, MetricKey]>) {
-    const v = ns.sysctls[name];
+  for (const key of SYSCTL_METRICS) {
+    const v = ns.sysctls[METRICS[key].sysctl];
     if (v !== undefined) points[key].push({ labels: { ...ns.labels }, value: v });
   }
 }

@@ -22,12 +22,12 @@ export function parseCgroupFile(text: string): ParseResult<CgroupEntry> {
   let rejected = 0;
   for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
-    const m = /^(\d+):([^:]*):(\/.*)$/.exec(line.trim());
-    if (!m) {
+    const [, hierarchy, controllers, path] = /^(\d+):([^:]*):(\/.*)$/.exec(line.trim()) ?? [];
+    if (hierarchy === undefined || controllers === undefined || path === undefined) {
       rejected++;
       continue;
     }
-    records.push({ hierarchy: Number(m[1]), controllers: m[2]!, path: m[3]! });
+    records.push({ hierarchy: Number(hierarchy), controllers, path });
   }
   return { records, rejected };
 }
@@ -40,11 +40,11 @@ const POD_RE = new RegExp(`(?:^|/)(?:kubepods(?:-[a-z]+)*-)?pod(${UID})(?:\\.sli
 const CONTAINER_RE = /(?:^|\/)(?:(?:cri-containerd|crio|docker|containerd|libpod)-)?([0-9a-f]{64})(?:\.scope)?$/;
 
 function identityOfPath(path: string): CgroupIdentity {
-  const pod = POD_RE.exec(path);
-  const container = /crio-conmon-/.test(path) ? null : CONTAINER_RE.exec(path);
+  const podUid = POD_RE.exec(path)?.[1];
+  const containerId = /crio-conmon-/.test(path) ? undefined : CONTAINER_RE.exec(path)?.[1];
   return {
-    ...(pod ? { podUid: pod[1]!.replace(/_/g, '-') } : {}),
-    ...(container ? { containerId: container[1]! } : {}),
+    ...(podUid !== undefined ? { podUid: podUid.replace(/_/g, '-') } : {}),
+    ...(containerId !== undefined ? { containerId } : {}),
   };
 }
 

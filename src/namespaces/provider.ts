@@ -4,10 +4,10 @@
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
-import type { NamespaceProvider, SampledNamespace } from '../sampler/sampler.js';
 import { kernelSources } from '../sources/kernel-sources.js';
 import type { CgroupIdentity } from './cgroup.js';
 import { discoverNamespaces, type NetnsTarget } from './discovery.js';
+import type { NamespaceProvider, SampledNamespace } from './sampled-namespace.js';
 
 function labelsOf(t: NetnsTarget): Record<string, string> {
   return {

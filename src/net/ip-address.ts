@@ -19,12 +19,12 @@ function parseIpv4(text: string): Uint8Array | undefined {
   const parts = text.split('.');
   if (parts.length !== 4) return undefined;
   const out = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    const p = parts[i]!;
+  let i = 0;
+  for (const p of parts) {
     if (!/^\d{1,3}$/.test(p)) return undefined;
     const n = Number(p);
     if (n > 255) return undefined;
-    out[i] = n;
+    out[i++] = n;
   }
   return out;
 }
@@ -38,8 +38,8 @@ function parseIpv6(text: string): Uint8Array | undefined {
     if (!v4Tail) return undefined;
     head = `${text.slice(0, lastColon + 1)}0:0`;
   }
-  const halves = head.split('::');
-  if (halves.length > 2) return undefined;
+  const [before = '', after, extra] = head.split('::');
+  if (extra !== undefined) return undefined;
   const toGroups = (s: string): number[] | undefined => {
     if (s === '') return [];
     const groups: number[] = [];
@@ -49,11 +49,11 @@ function parseIpv6(text: string): Uint8Array | undefined {
     }
     return groups;
   };
-  const left = toGroups(halves[0]!);
-  const right = halves.length === 2 ? toGroups(halves[1]!) : [];
+  const left = toGroups(before);
+  const right = after === undefined ? [] : toGroups(after);
   if (!left || !right) return undefined;
   const missing = 8 - left.length - right.length;
-  if (halves.length === 2 ? missing < 1 : missing !== 0) return undefined;
+  if (after !== undefined ? missing < 1 : missing !== 0) return undefined;
   const groups = [...left, ...new Array<number>(missing).fill(0), ...right];
   const out = new Uint8Array(16);
   groups.forEach((g, i) => {
@@ -81,8 +81,16 @@ export function decodeProcHexAddress(hex: string, littleEndian = HOST_LITTLE_END
 
 export function formatIp(bytes: Uint8Array): string {
   if (bytes.length === 4) return bytes.join('.');
+  // Eight big-endian groups of two bytes: each second byte completes the group the first began.
   const groups: number[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push((bytes[i]! << 8) | bytes[i + 1]!);
+  let high: number | undefined;
+  for (const b of bytes) {
+    if (high === undefined) high = b;
+    else {
+      groups.push((high << 8) | b);
+      high = undefined;
+    }
+  }
   // v4-mapped addresses keep the dotted tail (RFC 5952 section 5), as ss prints them.
   if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
     return `::ffff:${bytes.slice(12).join('.')}`;

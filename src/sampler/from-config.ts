@@ -8,6 +8,8 @@ import { kernelSources } from '../sources/kernel-sources.js';
 
 export function samplerFromConfig(cfg: Config, log: Logger): Sampler {
   const provider = cfg.namespaces === 'all' ? allNamespaces(cfg, log) : singleNamespace(kernelSources(cfg));
+  // The sampler's options are its own terms (tests and benchmarks build them without a
+  // Config), so the flags are mapped here, once, rather than the sampler taking a Pick<Config>.
   return new Sampler(
     provider,
     {

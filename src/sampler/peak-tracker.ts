@@ -49,15 +49,23 @@ export class PeakTracker {
     else if (full !== wasFull) s.fullSeconds += gapSeconds / 2;
     s.wasFull = full;
     s.lastObservedMs = nowMs;
-    while (s.depths.length > 0 && s.depths[s.depths.length - 1]! <= depth) {
+    // Entries this depth outranks can never be the window's max again.
+    while (s.depths.length > 0) {
+      const last = s.depths[s.depths.length - 1];
+      if (last === undefined || last > depth) break;
       s.depths.pop();
       s.times.pop();
     }
     s.depths.push(depth);
     s.times.push(nowMs);
     const cutoff = nowMs - this.windowMs;
+    // Entries older than the window go, except the newest (this observation).
     let drop = 0;
-    while (drop < s.times.length - 1 && s.times[drop]! < cutoff) drop++;
+    while (drop < s.times.length - 1) {
+      const t = s.times[drop];
+      if (t === undefined || t >= cutoff) break;
+      drop++;
+    }
     if (drop > 0) {
       s.times.splice(0, drop);
       s.depths.splice(0, drop);

@@ -12,14 +12,16 @@
  * no growth. A probe that changed a peak, length or full time publishes a snapshot.
  */
 import type { Logger } from 'pino';
+import type { NamespaceProvider, SampledNamespace } from '../namespaces/sampled-namespace.js';
 import type { SocketOwners } from '../namespaces/socket-owners.js';
 import { type NamespaceOptions, NamespaceSampler, type NamespaceSample } from './namespace-sampler.js';
 import type { SourceOutcome } from './outcome.js';
 import type { ListenerSample } from '../listener/fields.js';
-import type { NamespaceSnapshot, Snapshot, SourceName, SourceStatus } from './snapshot.js';
+import type { NamespaceSnapshot, Snapshot } from './snapshot.js';
 import { SOURCES } from './snapshot.js';
 import { sampleWith } from '../listener/build.js';
 import { SourceHealth } from './source-health.js';
+import { capListeners } from './listener-cap.js';
 import type { KernelSources } from '../sources/kernel-sources.js';
 
 export interface SamplerOptions extends NamespaceOptions {
@@ -28,16 +30,6 @@ export interface SamplerOptions extends NamespaceOptions {
   /** Cardinality guard: most sockets published per snapshot, over all namespaces. */
   readonly maxListeners: number;
 }
-
-/** A namespace to sample, as the provider sees it at this sample. */
-export interface SampledNamespace {
-  /** Stable identity across samples (per-socket state is kept under it). */
-  readonly key: string;
-  readonly labels: Readonly<Record<string, string>>;
-  readonly sources: KernelSources;
-}
-
-export type NamespaceProvider = () => readonly SampledNamespace[];
 
 /** The default mode: only the exporter's own network namespace, without extra labels. */
 export function singleNamespace(sources: KernelSources): NamespaceProvider {
@@ -163,8 +155,7 @@ export class Sampler {
     const namespaces = withOwners.map((s) =>
       namespaceSnapshot(s.target.labels, s.result, Object.freeze(kept ? s.listeners.filter((l) => kept.has(l)) : s.listeners)),
     );
-    const sources: Partial<Record<SourceName, SourceStatus>> = {};
-    for (const name of this.health.names()) sources[name] = this.health.status(name);
+    const sources = this.health.statuses();
     this.samplesTotal++;
     const snap: Snapshot = Object.freeze({
       timestampSeconds: Date.now() / 1000,
@@ -280,24 +271,4 @@ function namespaceSnapshot(
     ...(r.tcpExt ? { tcpExt: Object.freeze(r.tcpExt) } : {}),
     sysctls: Object.freeze(r.sysctls),
   });
-}
-
-/**
- * Keeps the `max` most loaded sockets: highest peak fill ratio first (peak length where the
- * limit is unknown or 0), then deepest; ties broken by identity so the choice is stable.
- */
-export function capListeners(all: readonly ListenerSample[], max: number): ListenerSample[] {
-  if (all.length <= max) return [...all];
-  const load = (l: ListenerSample) => (l.limit ? l.peak / l.limit : l.peak);
-  return [...all]
-    .sort(
-      (a, b) =>
-        load(b) - load(a) ||
-        b.depth - a.depth ||
-        a.port - b.port ||
-        a.address.localeCompare(b.address) ||
-        a.slot - b.slot ||
-        a.inode - b.inode,
-    )
-    .slice(0, max);
 }

@@ -8,7 +8,6 @@ import type { SourceName, SourceStatus } from './snapshot.js';
 
 const REPEAT_LOG_MS = 5 * 60_000;
 
-
 interface State {
   up: boolean;
   durationSeconds: number;
@@ -50,17 +49,17 @@ export class SourceHealth {
     }
   }
 
-  names(): SourceName[] {
-    return [...this.states.keys()];
-  }
-
-  status(name: SourceName): SourceStatus {
-    const s = this.states.get(name)!;
-    return {
-      up: s.up,
-      durationSeconds: s.durationSeconds,
-      errorsTotal: s.errorsTotal,
-      rejectedLinesTotal: s.rejectedLinesTotal,
-    };
+  /** The status of every source recorded so far, in the order they were first recorded. */
+  statuses(): Partial<Record<SourceName, SourceStatus>> {
+    const out: Partial<Record<SourceName, SourceStatus>> = {};
+    for (const [name, s] of this.states) {
+      out[name] = {
+        up: s.up,
+        durationSeconds: s.durationSeconds,
+        errorsTotal: s.errorsTotal,
+        rejectedLinesTotal: s.rejectedLinesTotal,
+      };
+    }
+    return out;
   }
 }

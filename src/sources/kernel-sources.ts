@@ -18,7 +18,8 @@ import { type SockDiagSource, sockDiagSource } from './sock-diag/sock-diag-sourc
 import { readTcpInUse } from './sockstat.js';
 import { readSsListeners } from './ss-listeners.js';
 import { readSsListenersAndSynRecv, type SsListenersAndSynRecv } from './syn-recv.js';
-import { readSysctls, readSysctlsVia, sysctlFiles, type SysctlReadResult } from './sysctls.js';
+import type { CommandLine } from './run-command.js';
+import { readSysctls, readSysctlsVia, sysctlFiles, type SysctlFiles, type SysctlReadResult } from './sysctls.js';
 
 /** Which network namespace the sources read: the exporter's own, or another one seen through one of its processes. */
 export interface SourceTarget {
@@ -59,6 +60,13 @@ export interface KernelSources {
   dispose(): void;
 }
 
+/** Where another namespace is seen through one of its processes, and how to run a command inside it. */
+function otherNamespace(procfs: string, pid: number) {
+  const pidDir = join(procfs, String(pid));
+  const enter: CommandLine = ['nsenter', '-t', String(pid), '-n', '--'];
+  return { netDir: join(pidDir, 'net'), netnsPath: join(pidDir, 'ns', 'net'), enter };
+}
+
 // Without the native addon another namespace's sysctls cost a process start each; they
 // change rarely. With it they are read like our own, at every sample.
 const NSENTER_SYSCTL_REFRESH_MS = 60_000;
@@ -73,25 +81,27 @@ const NSENTER_SYSCTL_REFRESH_MS = 60_000;
  */
 export function kernelSources(cfg: Config, target?: SourceTarget): KernelSources {
   const t = cfg.sourceTimeoutMs;
-  const foreign = target !== undefined && !target.self;
-  const netDir = foreign ? join(cfg.procfs, String(target.pid), 'net') : join(cfg.procfs, 'net');
-  const net = (f: string) => join(netDir, f);
-  const enter = foreign ? ['nsenter', '-t', String(target.pid), '-n', '--'] : [];
-  const ss = [...enter, cfg.ssPath];
+  const other = target !== undefined && !target.self ? otherNamespace(cfg.procfs, target.pid) : undefined;
+  const net = (f: string) => join(other?.netDir ?? join(cfg.procfs, 'net'), f);
+  const ss: CommandLine = other ? [...other.enter, cfg.ssPath] : [cfg.ssPath];
   let sysctlCache: { at: number; result: SysctlReadResult } | undefined;
   // Kept open from sample to sample (see ProcFile); dispose() closes them.
   const snmp = new ProcFile(net('snmp'));
   const netstat = new ProcFile(net('netstat'));
   const sockstat = new ProcFile(net('sockstat'));
   const sockstat6 = new ProcFile(net('sockstat6'));
-  const netnsPath = foreign ? join(cfg.procfs, String(target.pid), 'ns', 'net') : undefined;
-  const sysctlsInProcess = netnsPath === undefined ? sysctlFiles(cfg.procfs) : nativeAddonLoaded() ? sysctlFiles(cfg.procfs, (p) => openFileInNamespace(netnsPath, p)) : undefined;
-  const files = [snmp, netstat, sockstat, sockstat6, ...Object.values(sysctlsInProcess ?? {})];
-  const sockDiag = cfg.sockDiag ? sockDiagSource(t, netnsPath) : undefined;
-  const pidDir = foreign ? join(cfg.procfs, String(target.pid)) : undefined;
+  // Another namespace's sysctl files open from inside it with the native addon; without
+  // it, cat runs inside it.
+  const sysctlAccess: { readonly files: SysctlFiles } | { readonly enter: CommandLine } = !other
+    ? { files: sysctlFiles(cfg.procfs) }
+    : nativeAddonLoaded()
+      ? { files: sysctlFiles(cfg.procfs, (p) => openFileInNamespace(other.netnsPath, p)) }
+      : { enter: other.enter };
+  const files = [snmp, netstat, sockstat, sockstat6, ...('files' in sysctlAccess ? sysctlAccess.files.map((f) => f.file) : [])];
+  const sockDiag = cfg.sockDiag ? sockDiagSource(t, other?.netnsPath) : undefined;
   return {
-    foreign,
-    alive: () => pidDir === undefined || existsSync(join(pidDir, 'ns', 'net')),
+    foreign: other !== undefined,
+    alive: () => other === undefined || existsSync(other.netnsPath),
     ...(sockDiag ? { sockDiag } : {}),
     ssListeners: () => readSsListeners(ss, t),
     procTcp: async () => parseProcNetTcp(readListenSection(net('tcp'), t), 'ipv4'),
@@ -110,10 +120,10 @@ export function kernelSources(cfg: Config, target?: SourceTarget): KernelSources
     },
     netstat: async () => parseNetstat(netstat.read()),
     sysctls: async () => {
-      if (sysctlsInProcess) return readSysctls(sysctlsInProcess);
+      if ('files' in sysctlAccess) return readSysctls(sysctlAccess.files);
       const now = performance.now();
       if (!sysctlCache || now - sysctlCache.at >= NSENTER_SYSCTL_REFRESH_MS) {
-        sysctlCache = { at: now, result: await readSysctlsVia(enter, cfg.procfs, t) };
+        sysctlCache = { at: now, result: await readSysctlsVia(sysctlAccess.enter, cfg.procfs, t) };
       }
       return sysctlCache.result;
     },

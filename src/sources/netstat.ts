@@ -11,33 +11,45 @@ export interface KernelCounter {
   readonly value: number;
 }
 
+const LINE_RE = /^(\w+):\s(.*)$/;
+
 export function parseNetstat(text: string): ParseResult<KernelCounter> {
   const records: KernelCounter[] = [];
   let rejected = 0;
-  const lines = text.split('\n').filter((l) => l.trim() !== '');
-  for (let i = 0; i < lines.length; i++) {
-    const header = /^(\w+):\s(.*)$/.exec(lines[i]!);
-    const values = i + 1 < lines.length ? /^(\w+):\s(.*)$/.exec(lines[i + 1]!) : null;
-    if (!header || !values || values[1] !== header[1]) {
-      rejected++;
+  // The line waiting for its partner: a names line, or a line that did not parse (null).
+  // A line that cannot start a pair (no partner, or not followed by its values) counts
+  // as rejected once, and the line after it is tried as a names line in turn.
+  let pending: RegExpExecArray | null | undefined;
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    const current = LINE_RE.exec(line);
+    if (pending === undefined) {
+      pending = current;
       continue;
     }
-    const names = header[2]!.trim().split(/\s+/);
-    const nums = values[2]!.trim().split(/\s+/);
+    const group = pending?.[1];
+    const namesText = pending?.[2];
+    const valuesText = current?.[2];
     // A line of values must be all numbers; a second line of names is a broken pair.
-    if (!nums.every((n) => /^-?\d+$/.test(n))) {
+    const nums = valuesText?.trim().split(/\s+/);
+    if (group === undefined || namesText === undefined || current?.[1] !== group || !nums?.every((n) => /^-?\d+$/.test(n))) {
       rejected++;
+      pending = current;
       continue;
     }
-    i++;
+    pending = undefined;
+    const names = namesText.trim().split(/\s+/);
     if (names.length !== nums.length) rejected++;
-    const n = Math.min(names.length, nums.length);
-    for (let k = 0; k < n; k++) {
-      const value = Number(nums[k]);
+    let k = 0;
+    for (const name of names) {
+      const num = nums[k++];
+      if (num === undefined) break;
+      const value = Number(num);
       // Counters are unsigned in the kernel; anything else is corruption, not a value.
-      if (!Number.isSafeInteger(value) || value < 0 || !/^\w+$/.test(names[k]!)) continue;
-      records.push({ group: header[1]!, name: names[k]!, value });
+      if (!Number.isSafeInteger(value) || value < 0 || !/^\w+$/.test(name)) continue;
+      records.push({ group, name, value });
     }
   }
+  if (pending !== undefined) rejected++;
   return { records, rejected };
 }

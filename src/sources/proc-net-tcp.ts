@@ -19,8 +19,29 @@ const MAX_BYTES = 256 << 20;
 /** A row's state column, or undefined for the header and lines too short to have one. */
 function rowState(line: string): string | undefined {
   const fields = line.trim().split(/\s+/, 5);
-  if (fields.length < 4 || !/^\d+:$/.test(fields[0]!)) return undefined;
-  return fields[3];
+  const slot = fields[0];
+  const state = fields[3];
+  if (slot === undefined || state === undefined || !/^\d+:$/.test(slot)) return undefined;
+  return state;
+}
+
+/** The columns of a row the parser reads, up to the inode (the tenth); more may follow. */
+type TcpRow = [
+  slot: string,
+  local: string,
+  remote: string,
+  state: string,
+  queues: string,
+  timer: string,
+  retransmits: string,
+  uid: string,
+  timeout: string,
+  inode: string,
+  ...rest: string[],
+];
+
+function isTcpRow(fields: string[]): fields is TcpRow {
+  return fields.length >= 10;
 }
 
 /** A row's hex address as canonical text, or undefined if it is not one of the family. */
@@ -51,25 +72,26 @@ export function parseProcNetTcp(text: string, family: Family): ParseResult<Liste
     const trimmed = line.trim();
     if (trimmed === '' || trimmed.startsWith('sl ')) continue;
     const f = trimmed.split(/\s+/);
-    if (f.length < 10 || !/^\d+:$/.test(f[0]!)) {
+    if (!isTcpRow(f) || !/^\d+:$/.test(f[0])) {
       rejected++;
       continue;
     }
     if (f[3] !== TCP_LISTEN) {
-      if (!/^[0-9A-F]{2}$/.test(f[3]!)) rejected++;
+      if (!/^[0-9A-F]{2}$/.test(f[3])) rejected++;
       continue;
     }
-    const local = parseEndpoint(f[1]!, decode);
-    const queues = /^([0-9A-Fa-f]{8}):([0-9A-Fa-f]{8})$/.exec(f[4]!);
-    const inode = parseCount(f[9]!);
-    if (!local || !queues || !inode) {
+    const local = parseEndpoint(f[1], decode);
+    // tx_queue:rx_queue; a listener's rx_queue is its accept-queue length.
+    const rxQueue = /^[0-9A-Fa-f]{8}:([0-9A-Fa-f]{8})$/.exec(f[4])?.[1];
+    const inode = parseCount(f[9]);
+    if (!local || rxQueue === undefined || !inode) {
       rejected++;
       continue;
     }
     // A socket can show twice when the hash changes between two read() calls.
     if (seen.has(inode)) continue;
     seen.add(inode);
-    records.push(listenerRecord({ family, address: local.address, port: local.port, depth: parseInt(queues[2]!, 16), inode }));
+    records.push(listenerRecord({ family, address: local.address, port: local.port, depth: parseInt(rxQueue, 16), inode }));
   }
   return { records, rejected };
 }

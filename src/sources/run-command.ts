@@ -14,6 +14,9 @@ const DEFAULT_MAX_BYTES = 32 << 20;
 // ss inside some sandboxes prints one cgroup error per socket; keep only enough to report.
 const MAX_STDERR_BYTES = 4096;
 
+/** A program and its arguments, as spawned: never empty. */
+export type CommandLine = readonly [file: string, ...args: string[]];
+
 class CommandError extends Error {}
 
 export function runCommand(file: string, args: readonly string[], opts: RunOptions): Promise<string> {

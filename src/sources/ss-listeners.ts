@@ -9,7 +9,7 @@ import { listenerRecord } from '../listener/build.js';
 import { parseCount } from './parse-count.js';
 import { parseMemo } from './parse-memo.js';
 import type { ParseResult } from './parse-result.js';
-import { runCommand } from './run-command.js';
+import { type CommandLine, runCommand } from './run-command.js';
 
 // -m adds skmem (drops); -O keeps it on the socket's own line.
 export const SS_LISTENING_ARGS = ['-tnmHeO', 'state', 'listening'] as const;
@@ -116,8 +116,8 @@ export function requireNetlinkAnswer(parsed: ParseResult<ListenerRecord>): Parse
  * @param command ss itself, or a prefix that runs it in another network namespace
  *   (`nsenter -t PID -n -- ss`); always a fixed argv, never a shell
  */
-export async function readSsListeners(command: readonly string[], timeoutMs: number): Promise<ParseResult<ListenerRecord>> {
+export async function readSsListeners(command: CommandLine, timeoutMs: number): Promise<ParseResult<ListenerRecord>> {
   const [file, ...prefix] = command;
-  const out = await runCommand(file!, [...prefix, ...SS_LISTENING_ARGS], { timeoutMs });
+  const out = await runCommand(file, [...prefix, ...SS_LISTENING_ARGS], { timeoutMs });
   return requireNetlinkAnswer(parseSsListeners(out));
 }

@@ -6,7 +6,7 @@
  * one process start instead of two, which is most of what either costs.
  */
 import type { ParseResult } from './parse-result.js';
-import { runCommand } from './run-command.js';
+import { type CommandLine, runCommand } from './run-command.js';
 import { canonicalIp } from '../net/ip-address.js';
 import { parseMemo } from './parse-memo.js';
 import type { ListenerRecord } from '../listener/fields.js';
@@ -20,7 +20,9 @@ export function parseSsSynRecv(text: string): ParseResult<SocketEndpoint> {
     if (line.trim() === '') continue;
     const fields = line.trim().split(/\s+/);
     if (fields[0] === 'SYN-RECV') fields.shift();
-    const local = fields.length >= 4 && /^\d+$/.test(fields[0]!) ? parseSsEndpoint(fields[2]!, canonical) : undefined;
+    // Recv-Q, Send-Q, local and peer address; only the local one is read.
+    const [recvQ, , localText, peer] = fields;
+    const local = peer !== undefined && localText !== undefined && recvQ !== undefined && /^\d+$/.test(recvQ) ? parseSsEndpoint(localText, canonical) : undefined;
     if (!local) {
       rejected++;
       continue;
@@ -46,9 +48,9 @@ export function parseSsListenersAndSynRecv(text: string): SsListenersAndSynRecv 
 }
 
 /** @param command as for readSsListeners */
-export async function readSsListenersAndSynRecv(command: readonly string[], timeoutMs: number): Promise<SsListenersAndSynRecv> {
+export async function readSsListenersAndSynRecv(command: CommandLine, timeoutMs: number): Promise<SsListenersAndSynRecv> {
   const [file, ...prefix] = command;
-  const both = parseSsListenersAndSynRecv(await runCommand(file!, [...prefix, ...SS_LISTENING_AND_SYN_RECV_ARGS], { timeoutMs }));
+  const both = parseSsListenersAndSynRecv(await runCommand(file, [...prefix, ...SS_LISTENING_AND_SYN_RECV_ARGS], { timeoutMs }));
   requireNetlinkAnswer(both.listeners);
   return both;
 }

@@ -2,7 +2,6 @@
 import type { Family } from '../net/ip-address.js';
 import type { ListenerSample } from '../listener/fields.js';
 import type { NamespaceSnapshot } from '../sampler/snapshot.js';
-import type { SysctlName } from '../sources/sysctls.js';
 
 export const NONE = '-';
 
@@ -47,14 +46,6 @@ export function listenerCount(ns: NamespaceSnapshot, family: Family): string {
 export function nodeWide(namespaces: readonly NamespaceSnapshot[]): boolean {
   return namespaces.some((ns) => Object.keys(ns.labels).length > 0);
 }
-
-/** The kernel's names, typed by the exporter's own so a new sysctl cannot be left out. */
-export const SYSCTL_NAMES: Readonly<Record<SysctlName, string>> = {
-  somaxconn: 'net.core.somaxconn',
-  maxSynBacklog: 'net.ipv4.tcp_max_syn_backlog',
-  syncookies: 'net.ipv4.tcp_syncookies',
-  abortOnOverflow: 'net.ipv4.tcp_abort_on_overflow',
-};
 
 export function age(secondsAgo: number): string {
   const s = Math.max(0, secondsAgo);

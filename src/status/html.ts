@@ -25,6 +25,6 @@ function partText(p: Part): string {
 
 export function html(strings: TemplateStringsArray, ...parts: Part[]): Html {
   let out = strings[0] ?? '';
-  for (let i = 0; i < parts.length; i++) out += partText(parts[i]!) + (strings[i + 1] ?? '');
+  for (const [i, part] of parts.entries()) out += partText(part) + (strings[i + 1] ?? '');
   return new Html(out);
 }

@@ -3,7 +3,7 @@
  * asset: clusters are often offline), built with `html` so every kernel string is escaped.
  */
 import { SOURCES, type Snapshot, TCPEXT_FIELDS } from '../sampler/snapshot.js';
-import type { SysctlName } from '../sources/sysctls.js';
+import { kernelName, SYSCTLS } from '../sources/sysctls.js';
 import {
   count,
   endpoint,
@@ -14,7 +14,6 @@ import {
   optional,
   percent,
   seconds,
-  SYSCTL_NAMES,
   utc,
 } from './cell-text.js';
 import { Html, html } from './html.js';
@@ -133,9 +132,8 @@ function namespaceSections(snap: Snapshot, withNamespace: boolean): Html {
       html`<tr>${nsCell(ns.labels)}<td class="n">${listenerCount(ns, 'ipv4')}</td><td class="n">${listenerCount(ns, 'ipv6')}</td>${TCPEXT_FIELDS.map((f) => html`<td class="n">${optional(ns.tcpExt?.[f])}</td>`)}</tr>
 `,
   );
-  const sysctls = Object.keys(SYSCTL_NAMES) as SysctlName[];
   const settings = snap.namespaces.map(
-    (ns) => html`<tr>${nsCell(ns.labels)}${sysctls.map((k) => html`<td class="n">${optional(ns.sysctls[k])}</td>`)}</tr>
+    (ns) => html`<tr>${nsCell(ns.labels)}${SYSCTLS.map((s) => html`<td class="n">${optional(ns.sysctls[s.name])}</td>`)}</tr>
 `,
   );
   return html`<h2>Namespace counters <small>TcpExt, since the namespace was created</small></h2>
@@ -146,7 +144,7 @@ ${counters}</tbody>
 </table>
 <h2>Namespace settings</h2>
 <table id="settings">
-<thead><tr>${nsHead}${sysctls.map((k) => html`<th class="n">${SYSCTL_NAMES[k]}</th>`)}</tr></thead>
+<thead><tr>${nsHead}${SYSCTLS.map((s) => html`<th class="n">${kernelName(s)}</th>`)}</tr></thead>
 <tbody>
 ${settings}</tbody>
 </table>

@@ -3,7 +3,7 @@
  * aligned columns, with kernel names made printable.
  */
 import { SOURCES, type Snapshot, TCPEXT_FIELDS } from '../sampler/snapshot.js';
-import type { SysctlName } from '../sources/sysctls.js';
+import { kernelName, SYSCTLS } from '../sources/sysctls.js';
 import {
   count,
   endpoint,
@@ -14,7 +14,6 @@ import {
   optional,
   percent,
   seconds,
-  SYSCTL_NAMES,
   utc,
 } from './cell-text.js';
 import { type ListenerRow, listenerRows } from './listener-rows.js';
@@ -91,9 +90,8 @@ function namespaceSections(snap: Snapshot, withNamespace: boolean): string {
     listenerCount(n, 'ipv6'),
     ...TCPEXT_FIELDS.map((f) => optional(n.tcpExt?.[f])),
   ]);
-  const sysctls = Object.keys(SYSCTL_NAMES) as SysctlName[];
-  const settingHead = [...nsHead, ...sysctls.map((k) => SYSCTL_NAMES[k])];
-  const settings = snap.namespaces.map((n) => [...ns(n.labels), ...sysctls.map((k) => optional(n.sysctls[k]))]);
+  const settingHead = [...nsHead, ...SYSCTLS.map(kernelName)];
+  const settings = snap.namespaces.map((n) => [...ns(n.labels), ...SYSCTLS.map((s) => optional(n.sysctls[s.name]))]);
   const allNumeric = (head: readonly string[]) => new Set(head.flatMap((h, i) => (h === 'NAMESPACE' ? [] : [i])));
   return [
     'NAMESPACE COUNTERS (TcpExt, since the namespace was created)',

@@ -74,6 +74,18 @@ describe('parseNetstat', () => {
     });
     expect(parseNetstat('garbage\n').rejected).toBe(1);
   });
+
+  it.each([
+    // A second names line: the first is rejected, the second pairs with the values.
+    ['TcpExt: A B\nTcpExt: C D\nTcpExt: 1 2\n', [{ group: 'TcpExt', name: 'C', value: 1 }, { group: 'TcpExt', name: 'D', value: 2 }], 1],
+    // Values before their names line: rejected, and the names line pairs with the next.
+    ['TcpExt: 7 8\nTcpExt: A\nTcpExt: 5\n', [{ group: 'TcpExt', name: 'A', value: 5 }], 1],
+    // A names line at the end has no partner; an unparseable one between pairs is skipped.
+    ['Ip: F\nIp: 3\n???\nTcpExt: A\nTcpExt: 4\nIpExt: X\n', [{ group: 'Ip', name: 'F', value: 3 }, { group: 'TcpExt', name: 'A', value: 4 }], 2],
+    ['\n\n', [], 0],
+  ])('pairs the lines of %j', (text, records, rejected) => {
+    expect(parseNetstat(text)).toEqual({ records, rejected });
+  });
 });
 
 describe('parseSysctlValue', () => {

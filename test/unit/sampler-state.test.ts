@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { joinListeners } from '../../src/sampler/join-listeners.js';
-import { capListeners } from '../../src/sampler/sampler.js';
+import { capListeners } from '../../src/sampler/listener-cap.js';
 import { PeakTracker } from '../../src/sampler/peak-tracker.js';
 import { SlotAllocator } from '../../src/sampler/slot-allocator.js';
 import { attributeSynRecv } from '../../src/sampler/syn-attribution.js';
