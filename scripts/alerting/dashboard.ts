@@ -120,7 +120,7 @@ const overview: RowSpec = {
         { expr: ofFullest(def(DEF.fullRatio)), instant: true, format: 'table' },
       ],
       transformations: tableTransforms({
-        'Value #A': 'peak fill', 'Value #B': 'depth', 'Value #C': 'peak', 'Value #D': 'limit', 'Value #E': 'SYN_RECV',
+        'Value #A': 'peak fill', 'Value #B': 'length', 'Value #C': 'peak', 'Value #D': 'limit', 'Value #E': 'SYN_RECV',
         'Value #F': 'drops/s', 'Value #G': 'time full',
       }) },
   ],

@@ -65,7 +65,7 @@ export const FLAGS = [
     name: 'peak.window',
     kind: { type: 'duration', minMs: 1000, maxMs: 24 * HOUR_MS },
     default: '2m',
-    help: 'Window over which listenq_accept_queue_peak_length keeps the largest depth seen.',
+    help: 'Window over which listenq_accept_queue_peak_length keeps the largest length seen.',
   },
   {
     name: 'source.timeout',

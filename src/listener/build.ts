@@ -1,7 +1,7 @@
 /**
  * Builders and equality for records and samples, over the declared fields. Builders set
  * fields one at a time in the declared order and leave out optional fields that are
- * undefined, so equal values have equal shapes. They never copy with `{ ...r, depth }`: on
+ * undefined, so equal values have equal shapes. They never copy with `{ ...r, queueLength }`: on
  * Node.js 20 a spread followed by more properties takes V8's slow clone path, about 3 µs an
  * object, which at 1,000 sockets was most of the time spent building a sample.
  */
@@ -28,7 +28,7 @@ export function listenerRecord(f: ListenerRecord): ListenerRecord {
 }
 
 /** The record with some of its kernel values replaced or added. */
-export function recordWith(r: ListenerRecord, c: Partial<Pick<ListenerRecord, 'depth' | 'device' | 'limit' | 'drops'>>): ListenerRecord {
+export function recordWith(r: ListenerRecord, c: Partial<Pick<ListenerRecord, 'queueLength' | 'device' | 'limit' | 'drops'>>): ListenerRecord {
   return build<ListenerRecord>(RECORD_FIELDS, r, c);
 }
 
@@ -47,7 +47,7 @@ export function listenerSample(record: ListenerRecord, derived: Pick<ListenerSam
 }
 
 /** The sample, frozen, with its length, peak, full time or owner replaced. */
-export function sampleWith(l: ListenerSample, c: Partial<Pick<ListenerSample, 'depth' | 'peak' | 'fullSeconds' | 'process'>>): ListenerSample {
+export function sampleWith(l: ListenerSample, c: Partial<Pick<ListenerSample, 'queueLength' | 'peak' | 'fullSeconds' | 'process'>>): ListenerSample {
   return Object.freeze(build<ListenerSample>(SAMPLE_FIELDS, l, c));
 }
 

@@ -20,7 +20,7 @@ export interface ListenerRecord {
   readonly device?: string;
   readonly inode: number;
   /** Accept-queue length (Recv-Q of a listener). */
-  readonly depth: number;
+  readonly queueLength: number;
   /** Accept-queue limit (Send-Q of a listener); only sock_diag and ss know it. */
   readonly limit?: number;
   /** Drops at this socket since it was created (sk_drops); only sock_diag and `ss -m` know it. */
@@ -59,7 +59,7 @@ export const LISTENER_FIELDS = {
   device: { origin: 'kernel', exposed: 'label' },
   process: { origin: 'sampler', exposed: 'label' },
   inode: { origin: 'kernel', exposed: 'none' },
-  depth: { origin: 'kernel', exposed: 'value' },
+  queueLength: { origin: 'kernel', exposed: 'value' },
   limit: { origin: 'kernel', exposed: 'value' },
   drops: { origin: 'kernel', exposed: 'value' },
   peak: { origin: 'sampler', exposed: 'value' },

@@ -53,7 +53,7 @@ function perListener<F extends ListenerValueField>(field: F, name: string, type:
 
 export const METRICS = {
   acceptQueueLength: perListener(
-    'depth',
+    'queueLength',
     'listenq_accept_queue_length',
     'gauge',
     'Connections completed by the kernel and waiting for accept() on this listening socket, at the last sample (Recv-Q of a listener).',

@@ -2,7 +2,7 @@
  * Chooses one sample's listener records. When ss answered, its dump is the set: it has
  * the limit and the device, and the /proc tables, read a few milliseconds apart, would add
  * sockets from another moment (during churn, a closed generation next to its successor).
- * When ss failed, /proc supplies the sockets and their depth; when ss's output had lines
+ * When ss failed, /proc supplies the sockets and their lengths; when ss's output had lines
  * it could not parse, /proc adds the sockets ss did not give. A device learned from ss is
  * remembered per inode so a socket keeps its labels while ss is down.
  */

@@ -12,7 +12,7 @@ export function capListeners(all: readonly ListenerSample[], max: number): Liste
     .sort(
       (a, b) =>
         load(b) - load(a) ||
-        b.depth - a.depth ||
+        b.queueLength - a.queueLength ||
         a.port - b.port ||
         a.address.localeCompare(b.address) ||
         a.slot - b.slot ||

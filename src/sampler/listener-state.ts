@@ -13,7 +13,7 @@ import { SlotAllocator } from './slot-allocator.js';
 import { attributeSynRecv } from './syn-attribution.js';
 
 /** A socket's length as a probe saw it. */
-type Length = Pick<ListenerRecord, 'inode' | 'depth'>;
+type Length = Pick<ListenerRecord, 'inode' | 'queueLength'>;
 
 export class ListenerState {
   private readonly slots = new SlotAllocator();
@@ -39,7 +39,7 @@ export class ListenerState {
       present.add(r.inode);
       if (r.limit === undefined) continue;
       limits.set(r.inode, r.limit);
-      if (r.depth > r.limit) anyFull = true;
+      if (r.queueLength > r.limit) anyFull = true;
     }
     this.limits = limits;
     this.anyFull = anyFull;
@@ -56,7 +56,7 @@ export class ListenerState {
     const previous = new Map(this.current.map((l) => [l.inode, l]));
     this.current = Object.freeze(
       records.map((r) => {
-        const { peak, fullSeconds } = this.peaks.observe(r.inode, nowMs, r.depth, r.limit);
+        const { peak, fullSeconds } = this.peaks.observe(r.inode, nowMs, r.queueLength, r.limit);
         const slot = slotOf(r.inode);
         const synRecv = synCounts ? (synCounts.get(r.inode) ?? 0) : undefined;
         const before = previous.get(r.inode);
@@ -90,10 +90,10 @@ export class ListenerState {
       const before = shown.get(r.inode);
       if (!before) continue;
       const limit = this.limits.get(r.inode);
-      if (limit !== undefined && r.depth > limit) anyFull = true;
-      const { peak, fullSeconds } = this.peaks.observe(r.inode, nowMs, r.depth, limit);
-      if (peak !== before.peak || fullSeconds !== before.fullSeconds || r.depth !== before.depth) {
-        updated.set(r.inode, sampleWith(before, { depth: r.depth, peak, fullSeconds }));
+      if (limit !== undefined && r.queueLength > limit) anyFull = true;
+      const { peak, fullSeconds } = this.peaks.observe(r.inode, nowMs, r.queueLength, limit);
+      if (peak !== before.peak || fullSeconds !== before.fullSeconds || r.queueLength !== before.queueLength) {
+        updated.set(r.inode, sampleWith(before, { queueLength: r.queueLength, peak, fullSeconds }));
       }
     }
     this.anyFull = anyFull;
@@ -104,7 +104,7 @@ export class ListenerState {
         this.current.map((l) => {
           const u = updated.get(l.inode);
           if (!u) return l;
-          return shown.get(l.inode) === l ? u : sampleWith(l, { depth: u.depth, peak: u.peak, fullSeconds: u.fullSeconds });
+          return shown.get(l.inode) === l ? u : sampleWith(l, { queueLength: u.queueLength, peak: u.peak, fullSeconds: u.fullSeconds });
         }),
       );
     }

@@ -4,7 +4,7 @@
  * corrupt either.
  */
 interface SocketState {
-  /** (time, depth) pairs with strictly decreasing depth: the front is the window's max. */
+  /** (time, queueLength) pairs with strictly decreasing queueLength: the front is the window's max. */
   readonly times: number[];
   readonly depths: number[];
   lastObservedMs: number;
@@ -22,7 +22,7 @@ export class PeakTracker {
   private readonly sockets = new Map<number, SocketState>();
 
   /**
-   * @param windowMs how long a depth counts towards the peak
+   * @param windowMs how long a queueLength counts towards the peak
    * @param maxGapMs the longest time between two observations credited as "full"; a
    *   stalled sampler must not turn one full observation into minutes of fullness
    */
@@ -31,14 +31,14 @@ export class PeakTracker {
     private readonly maxGapMs: number,
   ) {}
 
-  observe(inode: number, nowMs: number, depth: number, limit: number | undefined): PeakObservation {
+  observe(inode: number, nowMs: number, queueLength: number, limit: number | undefined): PeakObservation {
     let s = this.sockets.get(inode);
     if (!s) {
       s = { times: [], depths: [], lastObservedMs: nowMs, wasFull: false, fullSeconds: 0 };
       this.sockets.set(inode, s);
     }
     // The kernel's own test for a full accept queue: sk_ack_backlog > sk_max_ack_backlog.
-    const full = limit !== undefined && depth > limit;
+    const full = limit !== undefined && queueLength > limit;
     // Between two observations the queue's state is known only at the ends: a gap that is
     // full at both ends counts whole, one that changes state counts half (the change is
     // as likely early as late), so a burst is credited its length on average whatever the
@@ -49,14 +49,14 @@ export class PeakTracker {
     else if (full !== wasFull) s.fullSeconds += gapSeconds / 2;
     s.wasFull = full;
     s.lastObservedMs = nowMs;
-    // Entries this depth outranks can never be the window's max again.
+    // Entries this queueLength outranks can never be the window's max again.
     while (s.depths.length > 0) {
       const last = s.depths[s.depths.length - 1];
-      if (last === undefined || last > depth) break;
+      if (last === undefined || last > queueLength) break;
       s.depths.pop();
       s.times.pop();
     }
-    s.depths.push(depth);
+    s.depths.push(queueLength);
     s.times.push(nowMs);
     const cutoff = nowMs - this.windowMs;
     // Entries older than the window go, except the newest (this observation).
@@ -70,7 +70,7 @@ export class PeakTracker {
       s.times.splice(0, drop);
       s.depths.splice(0, drop);
     }
-    const peak = s.depths[0] ?? depth;
+    const peak = s.depths[0] ?? queueLength;
     return { peak, fullSeconds: s.fullSeconds };
   }
 

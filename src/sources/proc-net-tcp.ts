@@ -91,7 +91,7 @@ export function parseProcNetTcp(text: string, family: Family): ParseResult<Liste
     // A socket can show twice when the hash changes between two read() calls.
     if (seen.has(inode)) continue;
     seen.add(inode);
-    records.push(listenerRecord({ family, address: local.address, port: local.port, depth: parseInt(rxQueue, 16), inode }));
+    records.push(listenerRecord({ family, address: local.address, port: local.port, queueLength: parseInt(rxQueue, 16), inode }));
   }
   return { records, rejected };
 }

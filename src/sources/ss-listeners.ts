@@ -79,7 +79,7 @@ export function parseSsListeners(text: string): ParseResult<ListenerRecord> {
     const fields = line.trim().split(/\s+/);
     // Tolerate the State column that ss prints when asked with -l instead of a state filter.
     if (fields[0] === 'LISTEN') fields.shift();
-    const depth = parseCount(fields[0] ?? '');
+    const queueLength = parseCount(fields[0] ?? '');
     const limit = parseCount(fields[1] ?? '');
     const local = parseSsEndpoint(fields[2] ?? '', canonical);
     const extras = fields.slice(4);
@@ -88,12 +88,12 @@ export function parseSsListeners(text: string): ParseResult<ListenerRecord> {
     const skmem = extras.find((f) => f.startsWith('skmem:('));
     const dropsText = skmem === undefined ? undefined : /[(,]d(\d+)[,)]/.exec(skmem)?.[1];
     const drops = dropsText === undefined ? undefined : parseCount(dropsText);
-    if (depth === undefined || limit === undefined || local === undefined || !inode || (skmem !== undefined && drops === undefined)) {
+    if (queueLength === undefined || limit === undefined || local === undefined || !inode || (skmem !== undefined && drops === undefined)) {
       rejected++;
       continue;
     }
     records.push(
-      listenerRecord({ family: local.family, address: local.address, port: local.port, device: local.device, depth, limit, inode, drops }),
+      listenerRecord({ family: local.family, address: local.address, port: local.port, device: local.device, queueLength, limit, inode, drops }),
     );
   }
   return { records, rejected };

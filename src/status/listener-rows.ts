@@ -34,7 +34,7 @@ function ratio(value: number, limit: number | undefined): number | undefined {
 function compare(a: ListenerRow, b: ListenerRow): number {
   return (
     (b.fill ?? 0) - (a.fill ?? 0) ||
-    b.sample.depth - a.sample.depth ||
+    b.sample.queueLength - a.sample.queueLength ||
     (b.peakFill ?? 0) - (a.peakFill ?? 0) ||
     b.sample.fullSeconds - a.sample.fullSeconds ||
     a.sample.port - b.sample.port ||
@@ -52,9 +52,9 @@ export function listenerRows(snap: Snapshot): ListenerRow[] {
       rows.push({
         sample,
         namespace: ns.labels,
-        fill: ratio(sample.depth, sample.limit),
+        fill: ratio(sample.queueLength, sample.limit),
         peakFill: ratio(sample.peak, sample.limit),
-        full: sample.limit !== undefined && sample.depth > sample.limit,
+        full: sample.limit !== undefined && sample.queueLength > sample.limit,
       });
     }
   }

@@ -62,7 +62,7 @@ function bar(r: ListenerRow): Html {
   if (r.fill === undefined) return html`${NONE}`;
   const now = Math.round(Math.min(1, r.fill) * 100);
   const peak = Math.round(Math.min(1, r.peakFill ?? 0) * 100);
-  return html`<span class="bar" title="length ${r.sample.depth}, peak ${r.sample.peak}, limit ${optional(r.sample.limit)}"><span class="now" style="width:${now}%"></span><span class="peak" style="left:calc(${peak}% - 1px)"></span></span>${percent(r.fill)}`;
+  return html`<span class="bar" title="length ${r.sample.queueLength}, peak ${r.sample.peak}, limit ${optional(r.sample.limit)}"><span class="now" style="width:${now}%"></span><span class="peak" style="left:calc(${peak}% - 1px)"></span></span>${percent(r.fill)}`;
 }
 
 function listenerRow(r: ListenerRow, withNamespace: boolean, withProcess: boolean): Html {
@@ -73,7 +73,7 @@ function listenerRow(r: ListenerRow, withNamespace: boolean, withProcess: boolea
     html`<td class="dev">${printable(l.device ?? NONE)}</td>`,
     html`<td class="n">${l.slot}</td>`,
     ...(withProcess ? [html`<td class="proc">${printable(l.process ?? NONE)}</td>`] : []),
-    html`<td class="n len">${l.depth}</td>`,
+    html`<td class="n len">${l.queueLength}</td>`,
     html`<td class="n">${optional(l.limit)}</td>`,
     html`<td class="n">${l.peak}</td>`,
     html`<td class="fill">${bar(r)}</td>`,

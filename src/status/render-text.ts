@@ -58,7 +58,7 @@ function listenersSection(snap: Snapshot, withNamespace: boolean): string {
       printable(l.device ?? NONE),
       String(l.slot),
       ...(withProcess ? [printable(l.process ?? NONE)] : []),
-      String(l.depth),
+      String(l.queueLength),
       optional(l.limit),
       String(l.peak),
       bar(r),

@@ -32,11 +32,11 @@ let idlePort = 0;
 let zeroPort = 0;
 
 /** Recv-Q and Send-Q of a listener as `ss` prints them (no State column with `state`). */
-async function ssQueue(port: number): Promise<{ depth: number; limit: number }> {
+async function ssQueue(port: number): Promise<{ queueLength: number; limit: number }> {
   const out = await ns!.run(['ss', '-tnH', 'state', 'listening']);
   for (const line of out.split('\n')) {
     const f = line.trim().split(/\s+/);
-    if (f[2] === `127.0.0.1:${port}`) return { depth: Number(f[0]), limit: Number(f[1]) };
+    if (f[2] === `127.0.0.1:${port}`) return { queueLength: Number(f[0]), limit: Number(f[1]) };
   }
   throw new Error(`ss shows no listener on 127.0.0.1:${port}:\n${out}`);
 }
@@ -114,8 +114,8 @@ describe('real Prometheus scraping the exporter, with the shipped rules loaded',
     const sel = `{job="${JOB}",address="127.0.0.1",port="${fullPort}"}`;
     await eventually(`listenq_accept_queue_length${sel}`, (r) => r.length === 1 && r[0]!.value === 5);
     const fromSs = await ssQueue(fullPort);
-    expect(fromSs).toEqual({ depth: 5, limit: 4 });
-    expect((await queryOne(`listenq_accept_queue_length${sel}`)).value).toBe(fromSs.depth);
+    expect(fromSs).toEqual({ queueLength: 5, limit: 4 });
+    expect((await queryOne(`listenq_accept_queue_length${sel}`)).value).toBe(fromSs.queueLength);
     expect((await queryOne(`listenq_accept_queue_limit${sel}`)).value).toBe(fromSs.limit);
     // A scrape of the exporter itself, through the shared validity check, says the same.
     const direct = await exporter!.metrics();
@@ -124,7 +124,7 @@ describe('real Prometheus scraping the exporter, with the shipped rules loaded',
     for (const port of [idlePort, zeroPort]) {
       const s = await ssQueue(port);
       const p = `{job="${JOB}",port="${port}"}`;
-      await eventually(`listenq_accept_queue_length${p}`, (r) => r.length === 1 && r[0]!.value === s.depth);
+      await eventually(`listenq_accept_queue_length${p}`, (r) => r.length === 1 && r[0]!.value === s.queueLength);
       expect((await queryOne(`listenq_accept_queue_limit${p}`)).value).toBe(s.limit);
     }
   }, 60_000);

@@ -26,7 +26,7 @@ const INFO = { version: '9.9.9', telemetryPath: '/metrics' };
 const NOW = 1_800_000_000;
 
 function listener(port: number, o: Partial<ListenerSample> = {}): ListenerSample {
-  return { family: 'ipv4', address: '127.0.0.1', port, slot: 0, inode: port, depth: 0, limit: 128, peak: 0, fullSeconds: 0, ...o };
+  return { family: 'ipv4', address: '127.0.0.1', port, slot: 0, inode: port, queueLength: 0, limit: 128, peak: 0, fullSeconds: 0, ...o };
 }
 
 function namespace(listeners: ListenerSample[], labels: Record<string, string> = {}): NamespaceSnapshot {
@@ -60,13 +60,13 @@ describe('listener order', () => {
   it('puts the fullest first: fill, then length, a limit of 0 full at one connection, unknown limits as 0', () => {
     const snap = snapshot([
       namespace([
-        listener(1, { depth: 3, limit: 100 }),
-        listener(2, { depth: 5, limit: 4, peak: 5 }),
-        listener(3, { depth: 50, limit: 100 }),
-        listener(4, { depth: 1, limit: 0 }),
-        listener(5, { depth: 9, limit: undefined }),
-        listener(6, { depth: 6, limit: 200 }),
-        listener(7, { depth: 0, limit: 0 }),
+        listener(1, { queueLength: 3, limit: 100 }),
+        listener(2, { queueLength: 5, limit: 4, peak: 5 }),
+        listener(3, { queueLength: 50, limit: 100 }),
+        listener(4, { queueLength: 1, limit: 0 }),
+        listener(5, { queueLength: 9, limit: undefined }),
+        listener(6, { queueLength: 6, limit: 200 }),
+        listener(7, { queueLength: 0, limit: 0 }),
       ]),
     ]);
     expect(listenerRows(snap).map((r) => r.sample.port)).toEqual([4, 2, 3, 6, 1, 5, 7]);
@@ -79,8 +79,8 @@ describe('listener order', () => {
 
   it('orders across namespaces, and ties by length then peak', () => {
     const snap = snapshot([
-      namespace([listener(10, { depth: 2, limit: 4 })], { netns: '1' }),
-      namespace([listener(11, { depth: 4, limit: 8, peak: 4 }), listener(12, { depth: 4, limit: 8, peak: 8 })], { netns: '2' }),
+      namespace([listener(10, { queueLength: 2, limit: 4 })], { netns: '1' }),
+      namespace([listener(11, { queueLength: 4, limit: 8, peak: 4 }), listener(12, { queueLength: 4, limit: 8, peak: 8 })], { netns: '2' }),
     ]);
     expect(listenerRows(snap).map((r) => r.sample.port)).toEqual([12, 11, 10]);
   });
@@ -94,7 +94,7 @@ describe('status page content', () => {
   const full = listener(8007, {
     address: '0.0.0.0',
     device: '<i>x',
-    depth: 5,
+    queueLength: 5,
     limit: 4,
     peak: 5,
     fullSeconds: 12.34,
@@ -102,7 +102,7 @@ describe('status page content', () => {
     synRecv: 2,
     process: 'py"<script>alert(1)</script>',
   });
-  const v6 = listener(9000, { family: 'ipv6', address: '::1', slot: 1, depth: 1, limit: 8, peak: 2 });
+  const v6 = listener(9000, { family: 'ipv6', address: '::1', slot: 1, queueLength: 1, limit: 8, peak: 2 });
 
   it('escapes every kernel string in HTML and has no script', () => {
     const body = renderStatusHtml(snapshot([namespace([full, v6], { netns: '4026532001', pod_uid: 'x"><b>y' })]), INFO).fill('1 s');
@@ -211,7 +211,7 @@ describe('status page content', () => {
 
 describe('StatusPage', () => {
   it('renders once per snapshot and form, and writes the age per request', () => {
-    let snap = snapshot([namespace([listener(1, { depth: 2 })])]);
+    let snap = snapshot([namespace([listener(1, { queueLength: 2 })])]);
     let now = NOW + 0.5;
     const page = new StatusPage(() => snap, INFO, () => now);
     const a = page.render('html').body;
@@ -225,7 +225,7 @@ describe('StatusPage', () => {
     page.render('text');
     page.render('text');
     expect(page.renders).toBe(2);
-    snap = snapshot([namespace([listener(1, { depth: 3 })])]);
+    snap = snapshot([namespace([listener(1, { queueLength: 3 })])]);
     expect(page.render('html').body).toContain('<td class="n len">3</td>');
     expect(page.renders).toBe(3);
   });
@@ -253,7 +253,7 @@ describe('which form a request gets', () => {
 });
 
 describe('the route', () => {
-  const snap = snapshot([namespace([listener(4321, { depth: 5, limit: 4 })])]);
+  const snap = snapshot([namespace([listener(4321, { queueLength: 5, limit: 4 })])]);
   const dir = mkdtempSync(join(tmpdir(), 'listenq-status-'));
   const file = join(dir, 'web.yml');
   writeWebConfig(file, { basic_auth_users: { prometheus: HASHES.y.hash } });

@@ -95,7 +95,7 @@ describe('accept queue on a real kernel', () => {
     expect(series.map((s) => s.labels['slot']).sort()).toEqual(['0', '1']);
     // Each series carries one socket's own depth, as ss shows it per socket.
     const ss = parseSsListeners(await ns.run(['ss', '-tnHe', 'state', 'listening'])).records.filter((r) => r.port === l.port);
-    expect(series.map((s) => s.value).sort()).toEqual(ss.map((r) => r.depth).sort());
+    expect(series.map((s) => s.value).sort()).toEqual(ss.map((r) => r.queueLength).sort());
     expect(pick(m, 'listenq_accept_queue_limit', sel).map((s) => s.value)).toEqual([16, 16]);
   });
 

@@ -14,7 +14,7 @@ describe('clock jumps', () => {
   it('leave full seconds and peaks as the monotonic clock measured them', async () => {
     const sampler = scriptedSampler(
       scriptedSources({
-        ssListeners: async () => ({ records: [{ family: 'ipv4', address: '127.0.0.1', port: 80, depth: 5, limit: 4, inode: 9 }], rejected: 0 }),
+        ssListeners: async () => ({ records: [{ family: 'ipv4', address: '127.0.0.1', port: 80, queueLength: 5, limit: 4, inode: 9 }], rejected: 0 }),
       }),
       { maxListeners: 10 },
     );

@@ -7,8 +7,8 @@ import type { ListenerRecord } from '../../src/listener/fields.js';
 import { scriptedSampler, scriptedSources } from '../support/scripted.js';
 
 function scripted() {
-  const state = { opens: 100, depth: 0, tableReads: 0 };
-  const rec = (): ListenerRecord => ({ family: 'ipv4', address: '127.0.0.1', port: 80, depth: state.depth, limit: 4, inode: 7 });
+  const state = { opens: 100, queueLength: 0, tableReads: 0 };
+  const rec = (): ListenerRecord => ({ family: 'ipv4', address: '127.0.0.1', port: 80, queueLength: state.queueLength, limit: 4, inode: 7 });
   const sources = scriptedSources({
     ssListeners: async () => ({ records: [rec()], rejected: 0 }),
     passiveOpens: () => state.opens,
@@ -33,10 +33,10 @@ describe('fast probe', () => {
     expect(state.tableReads).toBe(1); // nothing arrived: skipped
 
     state.opens = 105;
-    state.depth = 5;
+    state.queueLength = 5;
     expect(sampler.probe(4)).toBe(true);
     expect(state.tableReads).toBe(2);
-    expect(sampler.latest()!.namespaces[0]!.listeners[0]).toMatchObject({ depth: 5, peak: 5 });
+    expect(sampler.latest()!.namespaces[0]!.listeners[0]).toMatchObject({ queueLength: 5, peak: 5 });
 
     // Full (5 > 4): keep looking even though nothing new arrives, to time the fullness.
     expect(sampler.probe(104)).toBe(true);
@@ -44,9 +44,9 @@ describe('fast probe', () => {
     // Credited: half the 3 ms since the look before it became full (at 1), then 100 ms.
     expect(sampler.latest()!.namespaces[0]!.listeners[0]!.fullSeconds).toBeCloseTo(0.1015, 6);
 
-    state.depth = 0; // drained by accept(): PassiveOpens does not move
+    state.queueLength = 0; // drained by accept(): PassiveOpens does not move
     expect(sampler.probe(204)).toBe(true);
-    expect(sampler.latest()!.namespaces[0]!.listeners[0]).toMatchObject({ depth: 0, peak: 5 });
+    expect(sampler.latest()!.namespaces[0]!.listeners[0]).toMatchObject({ queueLength: 0, peak: 5 });
     // And half of the 100 ms in which it drained.
     expect(sampler.latest()!.namespaces[0]!.listeners[0]!.fullSeconds).toBeCloseTo(0.1515, 6);
     sampler.probe(304);
@@ -59,10 +59,10 @@ describe('fast probe', () => {
     await sampler.sampleOnce();
     sampler.probe(1);
     state.opens = 103;
-    state.depth = 3; // queued, not full (limit 4)
+    state.queueLength = 3; // queued, not full (limit 4)
     expect(sampler.probe(2)).toBe(true);
     const published = sampler.latest()!.namespaces[0]!.listeners[0]!;
-    expect(published).toMatchObject({ depth: 3, peak: 3 });
+    expect(published).toMatchObject({ queueLength: 3, peak: 3 });
     // One object per change: the /metrics renderer caches its lines per socket object.
     expect((await sampler.sampleOnce()).namespaces[0]!.listeners[0]).toBe(published);
   });

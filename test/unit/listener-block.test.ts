@@ -12,7 +12,7 @@ import type { ListenerSample } from '../../src/listener/fields.js';
 import type { NamespaceSnapshot } from '../../src/sampler/snapshot.js';
 
 const socket = (over: Partial<ListenerSample>): ListenerSample =>
-  Object.freeze({ family: 'ipv4', address: '0.0.0.0', port: 80, slot: 0, inode: 1, depth: 0, peak: 0, fullSeconds: 0, ...over });
+  Object.freeze({ family: 'ipv4', address: '0.0.0.0', port: 80, slot: 0, inode: 1, queueLength: 0, peak: 0, fullSeconds: 0, ...over });
 
 function ns(listeners: ListenerSample[], labels: Record<string, string> = {}): NamespaceSnapshot {
   return {
@@ -35,7 +35,7 @@ async function viaPromClient(namespaces: NamespaceSnapshot[], format: Exposition
       if (l.device !== undefined) labels['device'] = l.device;
       if (l.process !== undefined) labels['process'] = l.process;
       Object.assign(labels, n.labels);
-      points.acceptQueueLength.push({ labels, value: l.depth });
+      points.acceptQueueLength.push({ labels, value: l.queueLength });
       if (l.limit !== undefined) points.acceptQueueLimit.push({ labels, value: l.limit });
       points.acceptQueuePeakLength.push({ labels, value: l.peak });
       points.acceptQueueFullSeconds.push({ labels, value: l.fullSeconds });
@@ -50,11 +50,11 @@ async function viaPromClient(namespaces: NamespaceSnapshot[], format: Exposition
 
 const namespaces = [
   ns([
-    socket({ inode: 1, limit: 128, depth: 3, peak: 7, fullSeconds: 0.25, synRecv: 2 }),
+    socket({ inode: 1, limit: 128, queueLength: 3, peak: 7, fullSeconds: 0.25, synRecv: 2 }),
     socket({ inode: 2, family: 'ipv6', address: '::', port: 443, slot: 1, device: 'eth0', limit: 4096, process: 'nginx' }),
     socket({ inode: 3, address: '127.0.0.1', port: 9000, device: 'we"ird\\dev\nx' }),
   ]),
-  ns([socket({ inode: 4, port: 8080, limit: 511, depth: 512, peak: 512, fullSeconds: 12.5 })], {
+  ns([socket({ inode: 4, port: 8080, limit: 511, queueLength: 512, peak: 512, fullSeconds: 12.5 })], {
     netns: '4026532000',
     pod_uid: '0b1c',
     container_id: 'abc',
@@ -73,7 +73,7 @@ describe('ListenerBlock', () => {
     const block = new ListenerBlock();
     const first = block.families(namespaces);
     expect(block.families([...namespaces])).toBe(first);
-    const changed = socket({ inode: 1, limit: 128, depth: 9, peak: 9, fullSeconds: 0.25, synRecv: 2 });
+    const changed = socket({ inode: 1, limit: 128, queueLength: 9, peak: 9, fullSeconds: 0.25, synRecv: 2 });
     const next = [ns([changed, ...namespaces[0]!.listeners.slice(1)]), namespaces[1]!];
     const second = block.families(next);
     expect(second).not.toBe(first);

@@ -151,7 +151,7 @@ describe('parseSsListenersAndSynRecv', () => {
     expect(listeners.rejected).toBe(0);
     expect(synRecv.rejected).toBe(0);
     // [family, address, port, device, length, limit, drops, inode], in dump order.
-    expect(listeners.records.map((r) => [r.family, r.address, r.port, r.device, r.depth, r.limit, r.drops, r.inode])).toEqual([
+    expect(listeners.records.map((r) => [r.family, r.address, r.port, r.device, r.queueLength, r.limit, r.drops, r.inode])).toEqual([
       ['ipv4', '0.0.0.0', 8030, 'br[1]', 0, 16, 0, 354286],
       ['ipv4', '0.0.0.0', 8001, undefined, 0, 16, 0, 354267],
       ['ipv4', '0.0.0.0', 8008, 'lo', 0, 16, 0, 354272],

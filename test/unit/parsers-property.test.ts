@@ -58,7 +58,7 @@ describe('parsers are total', () => {
         const r = parse(text);
         expect(isCount(r.rejected)).toBe(true);
         for (const rec of r.records) {
-          expect(isCount(rec.depth) && isCount(rec.port) && rec.port <= 65535 && isCount(rec.inode) && rec.inode > 0).toBe(true);
+          expect(isCount(rec.queueLength) && isCount(rec.port) && rec.port <= 65535 && isCount(rec.inode) && rec.inode > 0).toBe(true);
           if (rec.limit !== undefined) expect(isCount(rec.limit)).toBe(true);
           expect(rec.address.length).toBeGreaterThan(0);
         }

@@ -10,7 +10,7 @@ import { fixture } from '../support/fixtures.js';
 
 /** A record as [address, port, queue length, inode]: what /proc/net/tcp{,6} know of a listener. */
 type Row = [string, number, number, number];
-const rows = (r: ParseResult<ListenerRecord>): Row[] => r.records.map((x) => [x.address, x.port, x.depth, x.inode]);
+const rows = (r: ParseResult<ListenerRecord>): Row[] => r.records.map((x) => [x.address, x.port, x.queueLength, x.inode]);
 
 // The LISTEN rows of the captured files (test/fixtures/capture.sh), in file order.
 const V4_LISTENERS: Row[] = [
@@ -67,7 +67,7 @@ describe('parseProcNetTcp on captured /proc/net/tcp{,6}', () => {
     expect(ss.map((s) => s.inode).sort()).toEqual([...byInode.keys()].sort());
     for (const s of ss) {
       const p = byInode.get(s.inode);
-      expect(p && [p.family, p.address, p.port, p.depth], `inode ${s.inode}`).toEqual([s.family, s.address, s.port, s.depth]);
+      expect(p && [p.family, p.address, p.port, p.queueLength], `inode ${s.inode}`).toEqual([s.family, s.address, s.port, s.queueLength]);
     }
   });
 

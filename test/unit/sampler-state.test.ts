@@ -78,9 +78,9 @@ describe('SlotAllocator', () => {
 });
 
 describe('joinListeners', () => {
-  const ss: ListenerRecord = { family: 'ipv4', address: '0.0.0.0', port: 80, device: 'lo', depth: 3, limit: 4, inode: 1 };
-  const proc: ListenerRecord = { family: 'ipv4', address: '0.0.0.0', port: 80, depth: 2, inode: 1 };
-  const procOnly: ListenerRecord = { family: 'ipv6', address: '::', port: 81, depth: 1, inode: 2 };
+  const ss: ListenerRecord = { family: 'ipv4', address: '0.0.0.0', port: 80, device: 'lo', queueLength: 3, limit: 4, inode: 1 };
+  const proc: ListenerRecord = { family: 'ipv4', address: '0.0.0.0', port: 80, queueLength: 2, inode: 1 };
+  const procOnly: ListenerRecord = { family: 'ipv6', address: '::', port: 81, queueLength: 1, inode: 2 };
 
   it('takes the socket set from ss when ss answered cleanly', () => {
     expect(joinListeners({ records: [ss], rejected: 0 }, [proc, procOnly], new Map())).toEqual([ss]);
@@ -135,7 +135,7 @@ describe('attributeSynRecv', () => {
 
 describe('capListeners', () => {
   const l = (port: number, peak: number, limit: number | undefined, depth = 0) =>
-    ({ family: 'ipv4', address: '0.0.0.0', port, slot: 0, inode: port, depth, peak, fullSeconds: 0, ...(limit === undefined ? {} : { limit }) }) as const;
+    ({ family: 'ipv4', address: '0.0.0.0', port, slot: 0, inode: port, queueLength: depth, peak, fullSeconds: 0, ...(limit === undefined ? {} : { limit }) }) as const;
 
   it('keeps everything under the cap', () => {
     expect(capListeners([l(1, 0, 4)], 5)).toHaveLength(1);

@@ -14,7 +14,7 @@ import { scriptedSampler, scriptedSources } from '../support/scripted.js';
 interface Socket {
   inode: number;
   port: number;
-  depth: number;
+  queueLength: number;
   limit: number;
   drops: number;
   device?: string;
@@ -28,7 +28,7 @@ function failure(code: string): NodeJS.ErrnoException {
 
 function scripted(opts: { foreign?: boolean; synQueueEnabled?: boolean } = {}) {
   const state = {
-    sockets: [{ inode: 1, port: 8001, depth: 0, limit: 8, drops: 0 }] as Socket[],
+    sockets: [{ inode: 1, port: 8001, queueLength: 0, limit: 8, drops: 0 }] as Socket[],
     diagError: undefined as NodeJS.ErrnoException | undefined,
     ssFails: false,
     calls: { diag: 0, diagSyn: 0, ss: 0, ssBoth: 0, proc: 0 },
@@ -39,7 +39,7 @@ function scripted(opts: { foreign?: boolean; synQueueEnabled?: boolean } = {}) {
     port: s.port,
     ...(exact && s.device !== undefined ? { device: s.device } : {}),
     inode: s.inode,
-    depth: s.depth,
+    queueLength: s.queueLength,
     ...(exact ? { limit: s.limit, drops: s.drops } : {}),
   });
   const sockDiag: SockDiagSource = {
@@ -48,7 +48,7 @@ function scripted(opts: { foreign?: boolean; synQueueEnabled?: boolean } = {}) {
       if (state.diagError) throw state.diagError;
       return { records: state.sockets.map((s) => rec(s, true)), rejected: 0 };
     },
-    lengths: () => state.sockets.map((s) => ({ inode: s.inode, depth: s.depth })),
+    lengths: () => state.sockets.map((s) => ({ inode: s.inode, queueLength: s.queueLength })),
     synRecv: () => {
       state.calls.diagSyn++;
       return { records: [{ family: 'ipv4', address: '10.0.0.1', port: 8001 }], rejected: 0 };
@@ -96,7 +96,7 @@ describe('sock_diag answers', () => {
   it('shows a swapped socket at the next sample although the count stands', async () => {
     const { state, listeners } = scripted();
     await listeners();
-    state.sockets = [{ inode: 2, port: 8002, depth: 0, limit: 1024, drops: 0 }];
+    state.sockets = [{ inode: 2, port: 8002, queueLength: 0, limit: 1024, drops: 0 }];
     expect((await listeners()).map((l) => [l.inode, l.port, l.limit])).toEqual([[2, 8002, 1024]]);
   });
 
@@ -163,8 +163,8 @@ describe('label sets stay unique', () => {
     const { state, sample } = scripted();
     // Two members of one port: one bound to eth0 from the start, one that is not yet.
     state.sockets = [
-      { inode: 1, port: 8001, depth: 0, limit: 8, drops: 0, device: 'eth0' },
-      { inode: 2, port: 8001, depth: 0, limit: 8, drops: 0 },
+      { inode: 1, port: 8001, queueLength: 0, limit: 8, drops: 0, device: 'eth0' },
+      { inode: 2, port: 8001, queueLength: 0, limit: 8, drops: 0 },
     ];
     const first = (await sample()).namespaces[0]!.listeners;
     expect(first.map((l) => [l.inode, l.device, l.slot])).toEqual([
@@ -183,7 +183,7 @@ describe('label sets stay unique', () => {
 describe('namespace provider failure', () => {
   it('keeps sampling the last known namespaces with their labels', async () => {
     const sources = scriptedSources({
-      ssListeners: async () => ({ records: [{ family: 'ipv4', address: '0.0.0.0', port: 80, depth: 0, limit: 8, drops: 0, inode: 1 }], rejected: 0 }),
+      ssListeners: async () => ({ records: [{ family: 'ipv4', address: '0.0.0.0', port: 80, queueLength: 0, limit: 8, drops: 0, inode: 1 }], rejected: 0 }),
     });
     let fail = false;
     const provider = () => {
@@ -208,11 +208,11 @@ describe('a namespace that goes away during a sample', () => {
     let gone = false;
     const failing = async () => {
       if (gone) throw new Error('ENOENT: /proc/4242/net/tcp');
-      return { records: [{ family: 'ipv4' as const, address: '0.0.0.0', port: 80, depth: 0, inode: 1 }], rejected: 0 };
+      return { records: [{ family: 'ipv4' as const, address: '0.0.0.0', port: 80, queueLength: 0, inode: 1 }], rejected: 0 };
     };
     const leaving = scriptedSources({ foreign: true, alive: () => !gone, ssListeners: failing, procTcp: failing });
     const staying = scriptedSources({
-      ssListeners: async () => ({ records: [{ family: 'ipv4', address: '0.0.0.0', port: 81, depth: 0, limit: 8, drops: 0, inode: 2 }], rejected: 0 }),
+      ssListeners: async () => ({ records: [{ family: 'ipv4', address: '0.0.0.0', port: 81, queueLength: 0, limit: 8, drops: 0, inode: 2 }], rejected: 0 }),
     });
     const sampler = new Sampler(
       () => [

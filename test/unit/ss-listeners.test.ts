@@ -7,7 +7,7 @@ describe('parseSsListeners on captured `ss -tnmHeO state listening`', () => {
 
   it('reads every listener, with its device, length, limit and drops', () => {
     expect(rejected).toBe(0);
-    expect(records.map((r) => [r.family, r.address, r.port, r.device, r.depth, r.limit, r.drops])).toEqual([
+    expect(records.map((r) => [r.family, r.address, r.port, r.device, r.queueLength, r.limit, r.drops])).toEqual([
       ['ipv4', '0.0.0.0', 8030, 'br[1]', 0, 16, 0],
       ['ipv4', '0.0.0.0', 8001, undefined, 0, 16, 0],
       ['ipv4', '0.0.0.0', 8008, 'lo', 0, 16, 0],
@@ -52,7 +52,7 @@ describe('ss text formats from the facts file', () => {
   it('parses all seven forms', () => {
     const { records, rejected } = parseSsListeners(text);
     expect(rejected).toBe(0);
-    expect(records.map((r) => [r.family, r.address, r.port, r.device, r.depth, r.limit, r.inode])).toEqual([
+    expect(records.map((r) => [r.family, r.address, r.port, r.device, r.queueLength, r.limit, r.inode])).toEqual([
       ['ipv4', '0.0.0.0', 8001, undefined, 0, 16, 130077],
       ['ipv4', '0.0.0.0', 8008, 'lo', 0, 16, 130078],
       ['ipv6', '::1', 8005, undefined, 0, 16, 130079],

@@ -53,7 +53,7 @@ export function parseInetDiag(buf: Uint8Array): DumpParse<DiagSocket> {
 /** A socket's inode and queue length: all the probe between samples needs. */
 export interface DiagLength {
   readonly inode: number;
-  readonly depth: number;
+  readonly queueLength: number;
 }
 
 /**
@@ -67,7 +67,7 @@ export function parseInetDiagLengths(buf: Uint8Array): DumpParse<DiagLength> {
   const end = forEachMessage(buf, (_type, at, length) => {
     const af = length >= INET_DIAG_MSG_BYTES ? view.getUint8(at) : 0;
     if (af !== AF_INET && af !== AF_INET6) rejected++;
-    else if (view.getUint8(at + 1) === TCP_LISTEN) records.push({ inode: view.getUint32(at + 68, true), depth: view.getUint32(at + 56, true) });
+    else if (view.getUint8(at + 1) === TCP_LISTEN) records.push({ inode: view.getUint32(at + 68, true), queueLength: view.getUint32(at + 56, true) });
   });
   return { records, rejected: rejected + end.malformed, complete: end.complete, ...(end.errno !== undefined ? { errno: end.errno } : {}) };
 }

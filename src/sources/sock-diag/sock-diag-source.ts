@@ -28,7 +28,7 @@ export interface SockDiagSource {
   /** Every listening TCP socket of the namespace; throws when the kernel cannot be asked. */
   listeners(): ParseResult<ListenerRecord>;
   /** Only inode and length of every listener: what the fast probe between samples needs. */
-  lengths(): Array<Pick<ListenerRecord, 'inode' | 'depth'>>;
+  lengths(): Array<Pick<ListenerRecord, 'inode' | 'queueLength'>>;
   /** The local endpoint of every half-open connection. */
   synRecv(): ParseResult<SocketEndpoint>;
   close(): void;
@@ -84,7 +84,7 @@ export function sockDiagSource(timeoutMs: number, netnsPath?: string): SockDiagS
         if (s.state !== TCP_LISTEN) continue;
         const device = s.ifindex === 0 ? undefined : names.get(s.ifindex);
         records.push(
-          listenerRecord({ family: s.family, address: s.address, port: s.port, device, inode: s.inode, depth: s.rqueue, limit: s.wqueue, drops: s.drops }),
+          listenerRecord({ family: s.family, address: s.address, port: s.port, device, inode: s.inode, queueLength: s.rqueue, limit: s.wqueue, drops: s.drops }),
         );
       }
       return { records, rejected };
