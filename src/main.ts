@@ -8,9 +8,7 @@ import { setFlagsFromString } from 'node:v8';
 import { ConfigError, parseArgs } from './config/parse-args.js';
 import { helpText } from './config/help.js';
 import { createLogger } from './log/logger.js';
-import { Exposition } from './metrics/exposition.js';
-import { samplerFromConfig } from './sampler/from-config.js';
-import { buildServer } from './server/http-server.js';
+import { exporterApp, type ExporterApp } from './app/exporter-app.js';
 import type { LoadedWebConfig } from './server/web-config/load.js';
 import { WebConfigError } from './server/web-config/types.js';
 import { type HostInfo, readHostInfo } from './sources/host-info.js';
@@ -49,11 +47,12 @@ async function main(): Promise<void> {
   const cfg = outcome.config;
   // The web config's parsers (yaml, the bcrypt worker) hold about 10 MiB once loaded: only a run
   // with --web.config.file loads them.
+  const webFile = cfg.webConfigFile;
   const webModules =
-    cfg.webConfigFile === undefined
+    webFile === undefined
       ? undefined
       : await Promise.all([import('./server/web-config/load.js'), import('./server/web-config/web-guard.js')]);
-  const webConfig = webModules && loadWebConfigOrExit(cfg.webConfigFile!, webModules[0].loadWebConfig);
+  const webConfig = webModules && webFile !== undefined ? loadWebConfigOrExit(webFile, webModules[0].loadWebConfig) : undefined;
   const log = createLogger(cfg.logLevel, cfg.logFormat);
   const web = webModules && webConfig && new webModules[1].WebGuard(webConfig, log);
 
@@ -73,22 +72,7 @@ async function main(): Promise<void> {
     })
     .catch((err: unknown) => log.warn({ err: String(err) }, 'host identity unavailable; listenq_host_info omitted'));
 
-  const sampler = samplerFromConfig(cfg, log);
-  const exposition = new Exposition(() => sampler.latest(), {
-    version: VERSION,
-    host: () => host,
-    allNamespaces: cfg.namespaces === 'all',
-    ...(web ? { webConfig: () => web.reloadStatus } : {}),
-  });
-  const server = buildServer({
-    telemetryPath: cfg.telemetryPath,
-    version: VERSION,
-    exposition,
-    latest: () => sampler.latest(),
-    ready: () => sampler.latest() !== undefined,
-    log,
-    web,
-  });
+  const { sampler, server } = exporterApp(cfg, log, { version: VERSION, host: () => host, ...(web ? { web } : {}) });
 
   try {
     await listen(server, cfg.listenHost, cfg.listenPort);
@@ -155,7 +139,7 @@ function loadWebConfigOrExit(path: string, loadWebConfig: (path: string) => Load
 }
 
 /** An empty host means all addresses: IPv6 dual stack where the kernel has IPv6, else IPv4. */
-async function listen(server: ReturnType<typeof buildServer>, host: string, port: number): Promise<void> {
+async function listen(server: ExporterApp['server'], host: string, port: number): Promise<void> {
   if (host !== '') {
     await server.listen({ host, port });
     return;

@@ -1,10 +1,11 @@
-/** The exporter's layers wired in-process, for tests that need no namespace of their own. */
+/**
+ * The exporter's layers wired in-process (the same wiring as the entry point's), for tests
+ * that need no namespace of their own.
+ */
 import { pino } from 'pino';
+import { exporterApp } from '../../src/app/exporter-app.js';
 import type { Config } from '../../src/config/config.js';
 import { parseArgs } from '../../src/config/parse-args.js';
-import { Exposition } from '../../src/metrics/exposition.js';
-import { samplerFromConfig } from '../../src/sampler/from-config.js';
-import { buildServer } from '../../src/server/http-server.js';
 
 export const silentLog = pino({ level: 'silent' });
 
@@ -16,15 +17,6 @@ export function configFrom(args: string[]): Config {
 
 export function wire(args: string[] = []) {
   const cfg = configFrom(args);
-  const sampler = samplerFromConfig(cfg, silentLog);
-  const exposition = new Exposition(() => sampler.latest(), { version: '0.0.0-test', host: () => undefined });
-  const app = buildServer({
-    telemetryPath: cfg.telemetryPath,
-    version: '0.0.0-test',
-    exposition,
-    latest: () => sampler.latest(),
-    ready: () => sampler.latest() !== undefined,
-    log: silentLog,
-  });
-  return { cfg, sampler, exposition, app };
+  const { sampler, exposition, server } = exporterApp(cfg, silentLog, { version: '0.0.0-test', host: () => undefined });
+  return { cfg, sampler, exposition, app: server };
 }
