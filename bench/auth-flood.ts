@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createNetns, type Netns, waitFor } from '../test/support/netns.js';
+import { createNetns, type Netns, waitFor } from '../lab/netns.js';
 import { curl, startWebConfigExporter, type TlsExporter } from '../test/support/tls-exporter.js';
 import { HASHES, writeWebConfig } from '../test/support/web-config.js';
 import { sleep } from './lib.js';

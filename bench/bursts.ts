@@ -3,8 +3,8 @@
  * given time (100 ms, 250 ms, 1 s), in random order with random gaps, and whether the
  * exporter's peak_length and full_seconds_total saw each burst.
  */
-import { type Sample, pick } from '../test/support/exporter.js';
-import { type ManagedProcess, PYTHON } from '../test/support/netns.js';
+import { type Sample, pick } from '../lab/exposition.js';
+import { type ManagedProcess, PYTHON } from '../lab/netns.js';
 import { shuffle, sleep } from './lib.js';
 import { BURST_ADDR, BURST_BACKLOG } from './plan.js';
 import { HOLDER } from './population.js';

@@ -5,8 +5,8 @@
  */
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { parseExposition, type Sample } from '../test/support/exporter.js';
-import type { ManagedProcess } from '../test/support/netns.js';
+import { parseExposition, type Sample } from '../lab/exposition.js';
+import type { ManagedProcess } from '../lab/netns.js';
 import { cpuSeconds, httpGet, log, type Processes, sleep, waitFor200 } from './lib.js';
 import { HTTP_ADDR, type Plan } from './plan.js';
 import { Population } from './population.js';

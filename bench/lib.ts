@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import { type ManagedProcess, startProcess } from '../test/support/netns.js';
+import { type ManagedProcess, startProcess } from '../lab/netns.js';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 

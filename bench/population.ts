@@ -3,7 +3,7 @@
  * loopback connection groups, grown and shrunk to the plan's sizes by holder processes.
  */
 import { fileURLToPath } from 'node:url';
-import { type ManagedProcess, PYTHON } from '../test/support/netns.js';
+import { type ManagedProcess, PYTHON } from '../lab/netns.js';
 import { chunks, log, type Processes, sleep, sockstat } from './lib.js';
 import { LISTENER_BASE_PORT, MAX_FDS_PER_HOLDER, MAX_LISTENERS_PER_HOLDER, type Plan } from './plan.js';
 

@@ -11,7 +11,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createNetns, type Netns } from '../test/support/netns.js';
+import { createNetns, type Netns } from '../lab/netns.js';
 import { pidsIn, sweepStale } from './stale-namespaces.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

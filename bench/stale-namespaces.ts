@@ -1,7 +1,7 @@
 /**
  * Namespaces of earlier benchmark runs whose harness was killed outright (SIGKILL: no
  * teardown) stay behind. This removes those only: named by a harness (PREFIX-PID-HEX, as
- * test/support/netns.ts names them), that harness's PID gone, and no process left inside.
+ * lab/netns.ts names them), that harness's PID gone, and no process left inside.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';

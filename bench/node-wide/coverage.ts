@@ -5,7 +5,7 @@
  * sample would be missing or short), and samples must come at the configured
  * rate by the exporter's own clock (a sample that overran the interval delays the next).
  */
-import { pick, valueOf } from '../../test/support/exporter.js';
+import { pick, valueOf } from '../../lab/exposition.js';
 import { sleep } from '../lib.js';
 import type { NodeWideLab } from './lab.js';
 

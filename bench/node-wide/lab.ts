@@ -7,8 +7,8 @@
  */
 import { fileURLToPath } from 'node:url';
 import http from 'node:http';
-import { parseExposition, type Sample } from '../../test/support/exporter.js';
-import { createNetns, hostNamespace, type ManagedProcess, type Netns, netnsInode, PYTHON } from '../../test/support/netns.js';
+import { parseExposition, type Sample } from '../../lab/exposition.js';
+import { createNetns, hostNamespace, type ManagedProcess, type Netns, netnsInode, PYTHON } from '../../lab/netns.js';
 import { NODE_5HZ_TIMER } from '../lab.js';
 import { cpuSeconds, httpGet, waitFor200 } from '../lib.js';
 import { HOLDER } from '../population.js';

@@ -3,8 +3,8 @@
  * Node.js timer reference: idle (2a, with RSS after it: 6b), with one listener that keeps
  * accepting (2c), and busy during an incident (2d).
  */
-import { PYTHON } from '../../test/support/netns.js';
-import { pick, valueOf } from '../../test/support/exporter.js';
+import { PYTHON } from '../../lab/netns.js';
+import { pick, valueOf } from '../../lab/exposition.js';
 import type { Exporter, Lab } from '../lab.js';
 import { cpuSeconds, passiveOpens, rssMiB, sleep } from '../lib.js';
 import { BUSY_ADDR, BUSY_RATE, FULL_ADDR, FULL_BACKLOG, FULL_PENDING, TRICKLE_RATE } from '../plan.js';

@@ -1,5 +1,5 @@
 /** Item 6's RSS rows away from nMid: idle (6a), under listener churn (6d), at nBig listeners (6c). */
-import { PYTHON } from '../../test/support/netns.js';
+import { PYTHON } from '../../lab/netns.js';
 import type { Lab } from '../lab.js';
 import { rssMiB, sleep } from '../lib.js';
 import { HOLDER } from '../population.js';

@@ -4,7 +4,7 @@
  * connection counts. Rows 1a-1i and 4c.
  */
 import { fileURLToPath } from 'node:url';
-import type { ManagedProcess } from '../../test/support/netns.js';
+import type { ManagedProcess } from '../../lab/netns.js';
 import type { Lab } from '../lab.js';
 import { log } from '../lib.js';
 import { DEFAULTS, fmtEvery } from '../plan.js';

@@ -13,8 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { type RunningExporter, startExporter, valueOf } from '../../test/support/exporter.js';
-import { connectClients, createNetns, listen, type Netns, waitFor } from '../../test/support/netns.js';
+import { type RunningExporter, startExporter } from '../../test/support/exporter.js';
+import { valueOf } from '../../lab/exposition.js';
+import { connectClients, createNetns, listen, type Netns, waitFor } from '../../lab/netns.js';
 
 const execFileP = promisify(execFile);
 

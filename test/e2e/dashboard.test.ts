@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DASHBOARD_FILE } from '../../scripts/alerting/outputs.js';
 import { arr, obj, readRepoFile, str } from '../support/alerting.js';
 import { type RunningExporter, startExporter } from '../support/exporter.js';
-import { connectClients, createNetns, hostNamespace, listen, type ManagedProcess, type Netns, waitFor } from '../support/netns.js';
+import { connectClients, createNetns, hostNamespace, listen, type ManagedProcess, type Netns, waitFor } from '../../lab/netns.js';
 import { type RunningPrometheus, startPrometheus } from '../support/prometheus.js';
 import { requireBinary } from '../support/promtool.js';
 

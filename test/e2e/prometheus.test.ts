@@ -16,8 +16,9 @@ import { RULES_FILE } from '../../scripts/alerting/outputs.js';
 import { alertExpr } from '../../scripts/alerting/prometheus-rules.js';
 import { NO_SCOPE } from '../../scripts/alerting/promql.js';
 import { repoPath } from '../support/alerting.js';
-import { type RunningExporter, startExporter, valueOf } from '../support/exporter.js';
-import { connectClients, createNetns, listen, type Netns, tcpExtCounter, waitFor } from '../support/netns.js';
+import { type RunningExporter, startExporter } from '../support/exporter.js';
+import { valueOf } from '../../lab/exposition.js';
+import { connectClients, createNetns, listen, type Netns, tcpExtCounter, waitFor } from '../../lab/netns.js';
 import { type PromSample, type RunningPrometheus, startPrometheus } from '../support/prometheus.js';
 import { requireBinary } from '../support/promtool.js';
 

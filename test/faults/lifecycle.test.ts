@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startExporter } from '../support/exporter.js';
-import { createNetns, type Netns } from '../support/netns.js';
+import { createNetns, type Netns } from '../../lab/netns.js';
 
 let ns: Netns;
 beforeEach(async () => {

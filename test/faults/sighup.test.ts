@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startExporter } from '../support/exporter.js';
-import { createNetns, type Netns, waitFor } from '../support/netns.js';
+import { createNetns, type Netns, waitFor } from '../../lab/netns.js';
 import { curl } from '../support/tls-exporter.js';
 import { startWebConfigExporter } from '../support/tls-exporter.js';
 import { HASHES, writeWebConfig } from '../support/web-config.js';

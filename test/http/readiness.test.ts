@@ -4,8 +4,9 @@
  * started before listen(), and the image test saw the first snapshot without it.)
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startExporter, valueOf } from '../support/exporter.js';
-import { createNetns, type Netns } from '../support/netns.js';
+import { startExporter } from '../support/exporter.js';
+import { valueOf } from '../../lab/exposition.js';
+import { createNetns, type Netns } from '../../lab/netns.js';
 
 let ns: Netns;
 beforeEach(async () => {

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { METRICS } from '../../src/metrics/catalog.js';
-import { parseExposition } from '../support/exporter.js';
+import { parseExposition } from '../../lab/exposition.js';
 import { wire } from '../support/in-process.js';
 
 describe('HTTP endpoints', () => {

@@ -12,8 +12,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dumpDom, holdStatusScene, screenshot, statusUrl, WINDOW } from '../../scripts/docs/status-screenshot.js';
-import { httpGet, valueOf } from '../support/exporter.js';
-import { createNetns, listen, type Netns, waitFor } from '../support/netns.js';
+import { httpGet } from '../support/exporter.js';
+import { valueOf } from '../../lab/exposition.js';
+import { createNetns, listen, type Netns, waitFor } from '../../lab/netns.js';
 
 const execFileP = promisify(execFile);
 

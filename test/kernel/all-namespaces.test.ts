@@ -3,7 +3,8 @@
  * namespaces made by the test, each under its own netns label, with its own counters.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pick, type RunningExporter, type Sample, startExporter, valueOf } from '../support/exporter.js';
+import { type RunningExporter, startExporter } from '../support/exporter.js';
+import { pick, type Sample, valueOf } from '../../lab/exposition.js';
 import {
   connectClients,
   createNetns,
@@ -15,7 +16,7 @@ import {
   netnsInode,
   tcpExtCounter,
   waitFor,
-} from '../support/netns.js';
+} from '../../lab/netns.js';
 
 const host = hostNamespace();
 const spaces: Netns[] = [];

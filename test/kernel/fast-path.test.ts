@@ -3,8 +3,9 @@
  * them in the peak and in the full time.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startExporter, valueOf } from '../support/exporter.js';
-import { createNetns, type Netns, PYTHON, QUEUE_HELPER, waitFor } from '../support/netns.js';
+import { startExporter } from '../support/exporter.js';
+import { valueOf } from '../../lab/exposition.js';
+import { createNetns, type Netns, PYTHON, QUEUE_HELPER, waitFor } from '../../lab/netns.js';
 
 let ns: Netns;
 beforeEach(async () => {

@@ -9,9 +9,10 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
-import { pick, type Launcher, type RunningExporter, type Sample, startExporter, valueOf } from '../support/exporter.js';
+import { type Launcher, type RunningExporter, startExporter } from '../support/exporter.js';
+import { pick, type Sample, valueOf } from '../../lab/exposition.js';
 import { keepAliveScraper, type KeepAliveScraper } from '../support/keepalive.js';
-import { changeListener, createNetns, listen, NO_NETLINK, type Netns, waitFor } from '../support/netns.js';
+import { changeListener, createNetns, listen, NO_NETLINK, type Netns, waitFor } from '../../lab/netns.js';
 
 let ns: Netns;
 beforeEach(async () => {

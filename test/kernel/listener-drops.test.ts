@@ -6,8 +6,9 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseSsListeners } from '../../src/sources/ss-listeners.js';
-import { pick, type RunningExporter, type Sample, startExporter, valueOf } from '../support/exporter.js';
-import { connectClients, createNetns, listen, type Netns, tcpExtCounter, waitFor } from '../support/netns.js';
+import { type RunningExporter, startExporter } from '../support/exporter.js';
+import { pick, type Sample, valueOf } from '../../lab/exposition.js';
+import { connectClients, createNetns, listen, type Netns, tcpExtCounter, waitFor } from '../../lab/netns.js';
 
 let ns: Netns;
 beforeEach(async () => {

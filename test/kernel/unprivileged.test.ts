@@ -5,8 +5,9 @@
 import { rmdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
-import { EXPORTER_MAIN, startExporter, valueOf } from '../support/exporter.js';
-import { connectClients, createNetns, listen, type Netns, waitFor } from '../support/netns.js';
+import { EXPORTER_MAIN, startExporter } from '../support/exporter.js';
+import { valueOf } from '../../lab/exposition.js';
+import { connectClients, createNetns, listen, type Netns, waitFor } from '../../lab/netns.js';
 
 let ns: Netns;
 beforeEach(async () => {

@@ -8,8 +8,9 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { pick, startExporter, valueOf } from '../support/exporter.js';
-import { createNetns, type Netns, PYTHON, QUEUE_HELPER, waitFor } from '../support/netns.js';
+import { startExporter } from '../support/exporter.js';
+import { pick, valueOf } from '../../lab/exposition.js';
+import { createNetns, type Netns, PYTHON, QUEUE_HELPER, waitFor } from '../../lab/netns.js';
 
 let ns: Netns;
 beforeEach(async () => {

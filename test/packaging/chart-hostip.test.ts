@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Helm, openHelm } from '../../scripts/packaging/helm.js';
 import { EXPORTER_MAIN } from '../support/exporter.js';
-import { createNetns, type Netns, waitFor } from '../support/netns.js';
+import { createNetns, type Netns, waitFor } from '../../lab/netns.js';
 import { exporterContainer, type IDaemonSet, only, podSpec, render, withImage } from './chart-support.js';
 
 const NODE_IP4 = '10.77.0.1';

@@ -18,8 +18,9 @@ import { withLock } from '../../scripts/packaging/fs-safety.js';
 import { baseRefsFromDockerfile, CACHE_DIR, checkTooling, prepareBaseImages } from '../../scripts/packaging/image-base.js';
 import { DOCKERFILE, REPO_ROOT } from '../../scripts/packaging/paths.js';
 import { type MountedImage, mountImage, type NodeWide, type RunningContainer, runContainer } from '../../scripts/packaging/run-container.js';
-import { httpGet, pick, scrapeMetrics, valueOf } from '../support/exporter.js';
-import { connectClients, createNetns, listen, type Netns, netnsInode, waitFor } from '../support/netns.js';
+import { httpGet, scrapeMetrics } from '../support/exporter.js';
+import { pick, valueOf } from '../../lab/exposition.js';
+import { connectClients, createNetns, listen, type Netns, netnsInode, waitFor } from '../../lab/netns.js';
 import { type IDaemonSet, render, withImage } from './chart-support.js';
 
 const IMAGE = 'localhost/listenq-exporter:test';

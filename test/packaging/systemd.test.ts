@@ -8,8 +8,9 @@ import { readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startExporter, valueOf } from '../support/exporter.js';
-import { connectClients, createNetns, listen, type Netns, PYTHON, waitFor } from '../support/netns.js';
+import { startExporter } from '../support/exporter.js';
+import { valueOf } from '../../lab/exposition.js';
+import { connectClients, createNetns, listen, type Netns, PYTHON, waitFor } from '../../lab/netns.js';
 import {
   DYNAMIC_UID,
   execStart,

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePki, type TestPki } from '../support/certs.js';
-import { createNetns, type ManagedProcess, type Netns, waitFor } from '../support/netns.js';
+import { createNetns, type ManagedProcess, type Netns, waitFor } from '../../lab/netns.js';
 import { curl, startWebConfigExporter, type TlsExporter } from '../support/tls-exporter.js';
 import { HASHES, writeWebConfig } from '../support/web-config.js';
 

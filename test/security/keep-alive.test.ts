@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePki, type TestPki } from '../support/certs.js';
-import { createNetns, type Netns } from '../support/netns.js';
+import { createNetns, type Netns } from '../../lab/netns.js';
 import { startWebConfigExporter, type TlsExporter } from '../support/tls-exporter.js';
 import { writeWebConfig } from '../support/web-config.js';
 

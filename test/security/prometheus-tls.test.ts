@@ -10,7 +10,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePki, type TestPki } from '../support/certs.js';
-import { createNetns, type Netns, waitFor } from '../support/netns.js';
+import { createNetns, type Netns, waitFor } from '../../lab/netns.js';
 import { type RunningPrometheus, startPrometheus } from '../support/prometheus.js';
 import { curl, startWebConfigExporter, type TlsExporter } from '../support/tls-exporter.js';
 import { HASHES, writeWebConfig } from '../support/web-config.js';

@@ -9,7 +9,7 @@ import { copyFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientLeafWithSan, datedServerLeaf, type Leaf, makePki, rsaServerLeaf, type TestPki } from '../support/certs.js';
-import { createNetns, type Netns, waitFor } from '../support/netns.js';
+import { createNetns, type Netns, waitFor } from '../../lab/netns.js';
 import { curl, sClient, startWebConfigExporter, type TlsExporter } from '../support/tls-exporter.js';
 import { writeWebConfig } from '../support/web-config.js';
 

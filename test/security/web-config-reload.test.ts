@@ -7,7 +7,7 @@ import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePki, type TestPki } from '../support/certs.js';
-import { createNetns, type Netns, waitFor } from '../support/netns.js';
+import { createNetns, type Netns, waitFor } from '../../lab/netns.js';
 import { curl, type CurlOptions, type CurlResult, startWebConfigExporter, type TlsExporter } from '../support/tls-exporter.js';
 import { HASHES, writeWebConfig } from '../support/web-config.js';
 

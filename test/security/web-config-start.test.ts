@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseArgs } from '../../src/config/parse-args.js';
 import { makePki, type TestPki } from '../support/certs.js';
 import { EXPORTER_MAIN } from '../support/exporter.js';
-import { createNetns, type Netns } from '../support/netns.js';
+import { createNetns, type Netns } from '../../lab/netns.js';
 import { HASHES, writeWebConfig } from '../support/web-config.js';
 
 const PORT = 19839;

@@ -3,7 +3,8 @@
  * from inside that namespace (curl via nsenter), exactly as a sidecar's scraper would.
  */
 import { fileURLToPath } from 'node:url';
-import type { ManagedProcess, Netns } from './netns.js';
+import { parseExposition, type Sample } from '../../lab/exposition.js';
+import type { ManagedProcess, Netns } from '../../lab/netns.js';
 import { assertValidScrape, OPENMETRICS_ACCEPT } from './scrape-validity.js';
 
 export const EXPORTER_MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
@@ -22,11 +23,6 @@ export interface HttpResult {
   body: string;
 }
 
-export interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
 
 let nextPort = 19000 + (process.pid % 500) * 2;
 
@@ -97,28 +93,3 @@ export async function scrapeMetrics(ns: Netns, port: number, path = '/metrics'):
   return parseExposition(text.body);
 }
 
-/** Minimal Prometheus text-format reader for assertions. */
-export function parseExposition(text: string): Sample[] {
-  const out: Sample[] = [];
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)(?: \S+)?$/.exec(line);
-    if (!m) throw new Error(`unparseable exposition line: ${line}`);
-    const labels: Record<string, string> = {};
-    for (const lm of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) {
-      labels[lm[1]!] = lm[2]!.replace(/\\n/g, '\n').replace(/\\"/g, '"').replace(/\\\\/g, '\\');
-    }
-    out.push({ name: m[1]!, labels, value: Number(m[3]) });
-  }
-  return out;
-}
-
-export function pick(samples: readonly Sample[], name: string, labels: Record<string, string> = {}): Sample[] {
-  return samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
-}
-
-export function valueOf(samples: readonly Sample[], name: string, labels: Record<string, string> = {}): number | undefined {
-  const found = pick(samples, name, labels);
-  if (found.length > 1) throw new Error(`${name} ${JSON.stringify(labels)} matched ${found.length} series`);
-  return found[0]?.value;
-}

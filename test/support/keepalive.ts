@@ -1,7 +1,7 @@
 /** A scraper inside a test namespace that reuses one connection for every scrape. */
 import { fileURLToPath } from 'node:url';
-import { parseExposition, type Sample } from './exporter.js';
-import { type Netns, PYTHON } from './netns.js';
+import { parseExposition, type Sample } from '../../lab/exposition.js';
+import { type Netns, PYTHON } from '../../lab/netns.js';
 import { assertValidScrape, OPENMETRICS_ACCEPT } from './scrape-validity.js';
 
 const SCRAPER = fileURLToPath(new URL('./keepalive-scraper.py', import.meta.url));

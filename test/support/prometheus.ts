@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { httpGet } from './exporter.js';
-import { type ManagedProcess, type Netns, waitFor } from './netns.js';
+import { type ManagedProcess, type Netns, waitFor } from '../../lab/netns.js';
 import { requireBinary } from './promtool.js';
 
 export interface PromSample {

@@ -10,7 +10,7 @@ import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from 'node:c
 import type { Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { PYTHON } from './netns.js';
+import { PYTHON } from '../../lab/netns.js';
 
 export type ScrapeFormat = 'prometheus' | 'openmetrics';
 

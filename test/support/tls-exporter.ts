@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { EXPORTER_MAIN } from './exporter.js';
-import { type ManagedProcess, type Netns, waitFor } from './netns.js';
+import { type ManagedProcess, type Netns, waitFor } from '../../lab/netns.js';
 
 export interface CurlOptions {
   readonly scheme?: 'https' | 'http';
