@@ -126,8 +126,8 @@ export function bcryptCost(hash: string): number | undefined {
 
 /** Whether `password` matches `hash`; the comparison takes the same time wherever they differ. */
 export function bcryptMatches(password: Uint8Array, hash: string): boolean {
-  const m = BCRYPT_HASH.exec(hash);
-  if (!m) throw new Error('not a bcrypt hash');
-  const digest = bcryptDigest(password, Number(m[1]), decode(m[2]!, SALT_BYTES));
-  return timingSafeEqual(Buffer.from(digest), Buffer.from(m[3]!));
+  const [, cost, salt, expected] = BCRYPT_HASH.exec(hash) ?? [];
+  if (cost === undefined || salt === undefined || expected === undefined) throw new Error('not a bcrypt hash');
+  const digest = bcryptDigest(password, Number(cost), decode(salt, SALT_BYTES));
+  return timingSafeEqual(Buffer.from(digest), Buffer.from(expected));
 }

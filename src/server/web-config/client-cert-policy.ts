@@ -37,8 +37,8 @@ export function sanValues(text: string | undefined): string[] {
   if (!text) return [];
   const out: string[] = [];
   // Node quotes a value (JSON style) when it holds a comma or quote, so split outside quotes.
-  for (const m of text.matchAll(/(?:^|, )([^:,]+):("(?:[^"\\]|\\.)*"|[^,]*)/g)) {
-    const raw = m[2]!;
+  for (const [, type, raw] of text.matchAll(/(?:^|, )([^:,]+):("(?:[^"\\]|\\.)*"|[^,]*)/g)) {
+    if (type === undefined || raw === undefined || !MATCHED_SAN_TYPES.includes(type)) continue;
     let value = raw;
     if (raw.startsWith('"')) {
       try {
@@ -47,8 +47,7 @@ export function sanValues(text: string | undefined): string[] {
         continue;
       }
     }
-    if (!MATCHED_SAN_TYPES.includes(m[1]!)) continue;
-    out.push(m[1] === 'IP Address' ? (canonicalIp(value) ?? value) : value);
+    out.push(type === 'IP Address' ? (canonicalIp(value) ?? value) : value);
   }
   return out;
 }
