@@ -4,12 +4,11 @@
  * namespaces it made. No timing assertions: the figures are the harness's output, not a
  * test verdict. `--no-build` because `npm test` has just built dist/.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { NS_ROW_IDS } from '../../bench/node-wide/plan.js';
+import { runQuickBench, tableRows } from '../support/quick-bench.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const LIMIT_MS = 240_000;
 
 function ourNamespaces(pid: number): string[] {
@@ -19,34 +18,13 @@ function ourNamespaces(pid: number): string[] {
     .filter((n) => n.startsWith(`lqb-ns-${pid}-`));
 }
 
-function runQuick(): Promise<{ code: number | null; pid: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/namespaces.ts', '--quick', '--no-build'], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => {
-      if (stderr.length < 1 << 20) stderr += d.toString();
-    });
-    const timer = setTimeout(() => child.kill('SIGTERM'), LIMIT_MS);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, pid: child.pid ?? -1, stdout, stderr });
-    });
-  });
-}
-
 describe('node-wide benchmark harness', () => {
   it('the quick run exits 0, prints one table with every row and removes its namespaces', { timeout: LIMIT_MS + 30_000 }, async () => {
-    const r = await runQuick();
+    const r = await runQuickBench('bench/namespaces.ts', LIMIT_MS);
     const context = `exit ${r.code}\n${r.stdout}\n--- stderr (tail) ---\n${r.stderr.slice(-4000)}`;
     expect(r.code, context).toBe(0);
     expect(r.stdout).toContain('| # | measurement | ours (median) | reference (median) | ratio | target | result |');
-    const rows = r.stdout.split('\n').filter((l) => /^\| \d[a-z] \|/.test(l));
+    const rows = tableRows(r.stdout);
     expect(rows.map((l) => l.split('|')[1]?.trim())).toEqual([...NS_ROW_IDS]);
     for (const row of rows) expect(row, row).not.toMatch(/\| ERROR/);
     expect(r.stderr).toMatch(/25 namespaces removed/);
