@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { parseExposition, type Sample } from '../lab/exposition.js';
+import { parseExposition, type Sample, valueOf } from '../lab/exposition.js';
 import type { ManagedProcess } from '../lab/netns.js';
 import { cpuSeconds, httpGet, log, type Processes, sleep, waitFor200 } from './lib.js';
 import { HTTP_ADDR, type Plan } from './plan.js';
@@ -64,9 +64,14 @@ export class Lab {
     }
   }
 
-  startExporter(extra: readonly string[] = []): Promise<Exporter> {
+  /** Refuses to go on when sock_diag does not serve: every row would then measure the ss fallback. */
+  async startExporter(extra: readonly string[] = []): Promise<Exporter> {
     const port = this.port();
-    return this.startHttp([process.execPath, EXPORTER_MAIN, `--web.listen-address=${HTTP_ADDR}:${port}`, ...extra], port, '/readyz');
+    const e = await this.startHttp([process.execPath, EXPORTER_MAIN, `--web.listen-address=${HTTP_ADDR}:${port}`, ...extra], port, '/readyz');
+    if (!extra.includes('--no-source.sock-diag') && valueOf(await this.metrics(e), 'listenq_source_up', { source: 'sock_diag' }) !== 1) {
+      throw new Error(`the exporter does not read its listeners through sock_diag (is the native addon beside ${EXPORTER_MAIN}?)`);
+    }
+    return e;
   }
 
   startNodeExporter(): Promise<Exporter> {

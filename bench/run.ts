@@ -64,6 +64,10 @@ async function main(): Promise<number> {
   const copy = join(ROOT, '.tmp', `bench-${process.pid}`);
   mkdirSync(copy, { recursive: true });
   cpSync('dist', join(copy, 'dist'), { recursive: true });
+  // The native sock_diag addon, which dist/ loads from ../build: without it the copy would
+  // silently measure the ss fallback.
+  if (!existsSync('build/listenq_netlink.node')) throw new Error('build/listenq_netlink.node missing: run npm run build:native');
+  cpSync('build', join(copy, 'build'), { recursive: true });
   cpSync('package.json', join(copy, 'package.json'));
   try {
     return await runInNamespace(join(copy, 'dist', 'main.js'));
