@@ -14,14 +14,14 @@ const NLM_F_ACK = 0x4;
 const NLM_F_DUMP = 0x300;
 
 /** A message of a reply: its type and where its payload lies in the reply buffer. */
-export interface NetlinkMessage {
+interface NetlinkMessage {
   readonly type: number;
   readonly payloadOffset: number;
   readonly payloadLength: number;
 }
 
 /** How a reply ended, apart from its messages. */
-export interface ReplyEnd {
+interface ReplyEnd {
   /** Bytes that do not form a whole message (a truncated or garbled reply). */
   readonly malformed: number;
   /** The reply ended with NLMSG_DONE, or with an NLMSG_ERROR acknowledgement. */

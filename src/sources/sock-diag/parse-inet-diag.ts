@@ -51,7 +51,7 @@ export function parseInetDiag(buf: Uint8Array): DumpParse<DiagSocket> {
 }
 
 /** A socket's inode and queue length: all the probe between samples needs. */
-export interface DiagLength {
+interface DiagLength {
   readonly inode: number;
   readonly queueLength: number;
 }
