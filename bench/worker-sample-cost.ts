@@ -13,6 +13,7 @@
 import { createInterface } from 'node:readline';
 import { runCommand } from '../src/sources/run-command.js';
 import { kernelSources } from '../src/sources/kernel-sources.js';
+import { TCPEXT_SELECTION } from '../src/sampler/namespace-sampler.js';
 import { wire } from '../test/support/in-process.js';
 import { alternately, median } from './stats.js';
 
@@ -88,7 +89,7 @@ async function measure(c: MeasureCommand): Promise<MeasureResult> {
     per.ss.push(await time(() => sources.ssListeners()));
     per.procTcp.push(await time(() => sources.procTcp()));
     per.procTcp6.push(await time(() => sources.procTcp6()));
-    per.netstat.push(await time(() => sources.netstat()));
+    per.netstat.push(await time(() => sources.netstat(TCPEXT_SELECTION)));
     per.sysctls.push(await time(() => sources.sysctls()));
     // A fresh snapshot: the first probe dumps the lengths, later ones see PassiveOpens unchanged
     // (nothing connects in the namespace while this runs) and stop after one small read.
@@ -100,7 +101,7 @@ async function measure(c: MeasureCommand): Promise<MeasureResult> {
     // What a probe costs when a connection arrived: the counter plus a lengths-only dump.
     per.probeRead.push(
       await time(async () => {
-        sources.passiveOpens();
+        sources.tcpCounters();
         sockDiag.lengths();
       }),
     );

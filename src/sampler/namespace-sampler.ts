@@ -7,9 +7,10 @@
 import type { ListenerSample } from '../listener/fields.js';
 import type { Family } from '../net/ip-address.js';
 import type { KernelSources } from '../sources/kernel-sources.js';
-import type { KernelCounter } from '../sources/netstat.js';
+import type { CounterSelection, KernelCounter } from '../sources/netstat.js';
 import type { ParseResult } from '../sources/parse-result.js';
 import type { SocketEndpoint } from '../sources/ss-listeners.js';
+import type { TcpCounters } from '../sources/snmp.js';
 import type { SysctlReadResult, SysctlValues } from '../sources/sysctls.js';
 import { ListenerState } from './listener-state.js';
 import { timed, type SourceOutcome, type Timed } from './outcome.js';
@@ -35,11 +36,25 @@ export interface NamespaceOptions {
   readonly synQueueIntervalMs: number;
 }
 
+/** The TcpExt counters a sample keeps, of the 200-odd in /proc/net/netstat. */
+export const TCPEXT_SELECTION: CounterSelection = new Map([['TcpExt', new Set<string>(TCPEXT_FIELDS)]]);
+
+/** The last run of the SYN-queue collector. */
+interface SynRecvRun {
+  readonly at: number;
+  /** Undefined when the run failed. */
+  readonly endpoints?: readonly SocketEndpoint[];
+  /** InSegs read before the run. */
+  readonly inSegs?: number;
+}
+
 export class NamespaceSampler {
   private readonly state: ListenerState;
-  /** SYN_RECV endpoints from the last run of the SYN-queue collector. */
-  private synRecv: { readonly at: number; readonly endpoints?: readonly SocketEndpoint[] } | undefined;
+  private synRecv: SynRecvRun | undefined;
+  /** PassiveOpens at the last look at the lengths (a sample or a probe), read before it. */
   private lastPassiveOpens: number | undefined;
+  /** The last probe's reading of the TCP counters, and when (performance.now()). */
+  private probeTcp: { readonly counters: TcpCounters; readonly atMs: number } | undefined;
   /** Whether sock_diag answered at the last sample: the probe then asks it too. */
   private sockDiagAnswered = false;
 
@@ -52,12 +67,25 @@ export class NamespaceSampler {
 
   async sample(): Promise<NamespaceSample> {
     const nowMs = performance.now();
-    const synDue =
-      this.opts.synQueueEnabled && (this.synRecv === undefined || nowMs - this.synRecv.at >= this.opts.synQueueIntervalMs);
-    const othersP = Promise.all([timed(() => this.sources.netstat()), timed(() => this.sources.sysctls())]);
-    const reads = await readListeners(this.sources, synDue, this.state.knownDevices);
+    // Read before the listeners, so that whatever happens after it shows at the next look.
+    // The probe read them a moment ago (every probe does); only without probes, or when
+    // that reading is older than half an interval, does the sample read them itself.
+    const probed = this.probeTcp !== undefined && nowMs - this.probeTcp.atMs <= this.opts.intervalMs / 2 ? this.probeTcp : undefined;
+    const tcp = probed?.counters ?? this.tcpCounters();
+    const synDue = this.opts.synQueueEnabled && (this.synRecv === undefined || nowMs - this.synRecv.at >= this.opts.synQueueIntervalMs);
+    // A SYN queue grows only when a SYN arrives, and every segment the namespace receives
+    // counts in InSegs: after a run that found every SYN queue empty, an unchanged InSegs
+    // means they still are, and the dump (a walk of the kernel's whole established hash,
+    // shared by all namespaces) is skipped until it moves.
+    const synQuiet = this.synRecv?.endpoints?.length === 0 && tcp.inSegs !== undefined && tcp.inSegs === this.synRecv.inSegs;
+    const synRead = synDue && !synQuiet;
+    const othersP = Promise.all([timed(() => this.sources.netstat(TCPEXT_SELECTION)), timed(() => this.sources.sysctls())]);
+    const reads = await readListeners(this.sources, synRead, this.state.knownDevices);
     const [netstat, sysctls] = await othersP;
-    if (synDue) this.synRecv = { at: nowMs, ...(reads.synRecv ? { endpoints: reads.synRecv } : {}) };
+    if (!probed) this.lastPassiveOpens = tcp.passiveOpens;
+    if (synRead) {
+      this.synRecv = { at: nowMs, ...(reads.synRecv ? { endpoints: reads.synRecv } : {}), ...(tcp.inSegs !== undefined ? { inSegs: tcp.inSegs } : {}) };
+    }
     if (reads.exact) for (const r of reads.records) if (r.device !== undefined) this.state.knownDevices.set(r.inode, r.device);
     this.sockDiagAnswered = reads.outcomes.sock_diag?.result !== undefined;
     const listeners = this.state.build(reads.records, this.synRecv?.endpoints, performance.now());
@@ -81,7 +109,9 @@ export class NamespaceSampler {
    * when sock_diag did not answer at the last sample.
    */
   probe(nowMs: number, published: readonly ListenerSample[]): Map<number, ListenerSample> {
-    const opens = this.sources.passiveOpens();
+    const counters = this.tcpCounters();
+    this.probeTcp = { counters, atMs: performance.now() };
+    const opens = counters.passiveOpens;
     if (opens !== undefined && opens === this.lastPassiveOpens && !this.state.anyFull) return new Map();
     this.lastPassiveOpens = opens;
     if (this.sockDiagAnswered && this.sources.sockDiag) return this.state.observe(this.sources.sockDiag.lengths(), published, nowMs);
@@ -93,6 +123,15 @@ export class NamespaceSampler {
     }
     return this.state.observe(lengths, published, nowMs);
   }
+
+  /** Undefined counters where snmp cannot be read: the sample goes on without the shortcuts. */
+  private tcpCounters(): TcpCounters {
+    try {
+      return this.sources.tcpCounters();
+    } catch {
+      return {};
+    }
+  }
 }
 
 function sysctlOutcome(sysctls: Timed<SysctlReadResult>): Timed<SysctlReadResult> {
@@ -101,9 +140,9 @@ function sysctlOutcome(sysctls: Timed<SysctlReadResult>): Timed<SysctlReadResult
 
 function pickTcpExt(parsed: ParseResult<KernelCounter>): Partial<Record<TcpExtField, number>> {
   const out: Partial<Record<TcpExtField, number>> = {};
-  const wanted = new Set<string>(TCPEXT_FIELDS);
+  const wanted = TCPEXT_SELECTION.get('TcpExt');
   for (const c of parsed.records) {
-    if (c.group === 'TcpExt' && wanted.has(c.name)) out[c.name as TcpExtField] = c.value;
+    if (c.group === 'TcpExt' && wanted?.has(c.name)) out[c.name as TcpExtField] = c.value;
   }
   return out;
 }

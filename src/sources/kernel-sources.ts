@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import type { Config } from '../config/config.js';
 import type { Family } from '../net/ip-address.js';
 import type { ListenerRecord } from '../listener/fields.js';
-import { type KernelCounter, parseNetstat } from './netstat.js';
+import { type CounterSelection, type KernelCounter, parseNetstat } from './netstat.js';
 import type { ParseResult } from './parse-result.js';
 import { parseProcNetTcp, readListenSection } from './proc-net-tcp.js';
 import { ProcFile } from './proc-file.js';
-import { parsePassiveOpens } from './snmp.js';
+import { parseTcpCounters, type TcpCounters } from './snmp.js';
 import { nativeAddonLoaded, openFileInNamespace } from './sock-diag/netlink-socket.js';
 import { type SockDiagSource, sockDiagSource } from './sock-diag/sock-diag-source.js';
 import { readTcpInUse } from './sockstat.js';
@@ -45,12 +45,13 @@ export interface KernelSources {
   ssListeners(): Promise<ParseResult<ListenerRecord>>;
   procTcp(): Promise<ParseResult<ListenerRecord>>;
   procTcp6(): Promise<ParseResult<ListenerRecord>>;
-  netstat(): Promise<ParseResult<KernelCounter>>;
+  /** /proc/net/netstat's counters, only the selected ones. */
+  netstat(select: CounterSelection): Promise<ParseResult<KernelCounter>>;
   sysctls(): Promise<SysctlReadResult>;
   /** One ss run for the listener dump and the SYN_RECV entries. */
   ssWithSynRecv(): Promise<SsListenersAndSynRecv>;
-  /** Fast path, synchronous and cheap: the PassiveOpens counter. */
-  passiveOpens(): number | undefined;
+  /** Fast path, synchronous and cheap: PassiveOpens and InSegs. */
+  tcpCounters(): TcpCounters;
   /** Fast path without sock_diag, synchronous: one family's listener table (early-stop read). */
   listenersNow(family: Family): ParseResult<ListenerRecord>;
   /**
@@ -118,7 +119,7 @@ export function kernelSources(cfg: Config, target?: SourceTarget): KernelSources
         return { records: [], rejected: 0 };
       }
     },
-    netstat: async () => parseNetstat(netstat.read()),
+    netstat: async (select) => parseNetstat(netstat.read(), select),
     sysctls: async () => {
       if ('files' in sysctlAccess) return readSysctls(sysctlAccess.files);
       const now = performance.now();
@@ -128,7 +129,7 @@ export function kernelSources(cfg: Config, target?: SourceTarget): KernelSources
       return sysctlCache.result;
     },
     ssWithSynRecv: () => readSsListenersAndSynRecv(ss, t),
-    passiveOpens: () => parsePassiveOpens(snmp.read()),
+    tcpCounters: () => parseTcpCounters(snmp.read()),
     dispose: () => {
       for (const f of files) f.close();
       sockDiag?.close();

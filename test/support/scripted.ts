@@ -23,7 +23,7 @@ export function scriptedSources(overrides: Partial<KernelSources>): KernelSource
     netstat: empty,
     sysctls: async () => ({ values: {}, rejected: 0, failed: [] }),
     ssWithSynRecv: async () => ({ listeners: await sources.ssListeners(), synRecv: { records: [], rejected: 0 } }),
-    passiveOpens: () => undefined,
+    tcpCounters: () => ({}),
     listenersNow: () => ({ records: [], rejected: 0 }),
     dispose: () => undefined,
     ...overrides,

@@ -7,11 +7,14 @@ import type { ListenerRecord } from '../../src/listener/fields.js';
 import { scriptedSampler, scriptedSources } from '../support/scripted.js';
 
 function scripted() {
-  const state = { opens: 100, queueLength: 0, tableReads: 0 };
+  const state = { opens: 100, queueLength: 0, tableReads: 0, counterReads: 0 };
   const rec = (): ListenerRecord => ({ family: 'ipv4', address: '127.0.0.1', port: 80, queueLength: state.queueLength, limit: 4, inode: 7 });
   const sources = scriptedSources({
     ssListeners: async () => ({ records: [rec()], rejected: 0 }),
-    passiveOpens: () => state.opens,
+    tcpCounters: () => {
+      state.counterReads++;
+      return { passiveOpens: state.opens };
+    },
     listenersNow: (family) => {
       state.tableReads++;
       const { limit: _limit, ...withoutLimit } = rec();
@@ -26,7 +29,8 @@ describe('fast probe', () => {
   it('reads the listener tables only when PassiveOpens moved or a queue was full', async () => {
     const { state, sampler } = scripted();
     await sampler.sampleOnce();
-    expect(sampler.probe(1)).toBe(false); // first probe reads: no baseline yet
+    state.opens++; // a handshake completed after the sample
+    expect(sampler.probe(1)).toBe(false); // read, and found the length unchanged
     expect(state.tableReads).toBe(1);
     sampler.probe(2);
     sampler.probe(3);
@@ -54,6 +58,23 @@ describe('fast probe', () => {
     expect(sampler.latest()!.samplesTotal).toBe(1); // probes are not samples
   });
 
+  it('takes the sample\'s own PassiveOpens as its baseline: nothing arrived since, nothing is read', async () => {
+    const { state, sampler } = scripted();
+    await sampler.sampleOnce();
+    expect(sampler.probe(1)).toBe(false);
+    expect(state.tableReads).toBe(0);
+  });
+
+  it('reuses the last probe\'s reading of the counters in the sample that follows it', async () => {
+    const { state, sampler } = scripted();
+    await sampler.sampleOnce();
+    expect(state.counterReads).toBe(1); // no probe yet: the sample reads them
+    sampler.probe(1);
+    expect(state.counterReads).toBe(2);
+    await sampler.sampleOnce();
+    expect(state.counterReads).toBe(2); // read 0 ms before, and before this sample's dump
+  });
+
   it('keeps the socket object a probe published when the next sample finds it unchanged', async () => {
     const { state, sampler } = scripted();
     await sampler.sampleOnce();
@@ -70,6 +91,7 @@ describe('fast probe', () => {
   it('does not read a family that has no listeners', async () => {
     const { state, sampler } = scripted();
     await sampler.sampleOnce();
+    state.opens++;
     sampler.probe(1);
     expect(state.tableReads).toBe(1); // ipv4 only
   });

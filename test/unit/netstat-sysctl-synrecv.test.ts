@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseNetstat } from '../../src/sources/netstat.js';
-import { parsePassiveOpens } from '../../src/sources/snmp.js';
+import { parseTcpCounters } from '../../src/sources/snmp.js';
 import { parseSockstatInUse } from '../../src/sources/sockstat.js';
 import { parseSysctlValue } from '../../src/sources/sysctls.js';
 import { parseSsListenersAndSynRecv, parseSsSynRecv } from '../../src/sources/syn-recv.js';
@@ -75,6 +75,25 @@ describe('parseNetstat', () => {
     expect(parseNetstat('garbage\n').rejected).toBe(1);
   });
 
+  it('keeps only the selected counters, and checks only their values', () => {
+    const select = new Map([['TcpExt', new Set(['ListenOverflows', 'ListenDrops', 'NoSuchField'])]]);
+    expect(parseNetstat(fixture('proc-net-netstat.txt'), select)).toEqual({
+      records: [
+        { group: 'TcpExt', name: 'ListenOverflows', value: 60 },
+        { group: 'TcpExt', name: 'ListenDrops', value: 60 },
+      ],
+      rejected: 0,
+    });
+    const onlyAB = new Map([['TcpExt', new Set(['A', 'B'])]]);
+    // A bad selected value is rejected; a bad value of a field or group not asked for is not read.
+    expect(parseNetstat('TcpExt: A B C\nTcpExt: 1 x y\nIpExt: X Y\nIpExt: 5 z\n', onlyAB)).toEqual({
+      records: [{ group: 'TcpExt', name: 'A', value: 1 }],
+      rejected: 1,
+    });
+    // Pairs are still checked in every group: a names line without values is rejected.
+    expect(parseNetstat('IpExt: X\nTcpExt: A\nTcpExt: 4\n', onlyAB)).toEqual({ records: [{ group: 'TcpExt', name: 'A', value: 4 }], rejected: 1 });
+  });
+
   it.each([
     // A second names line: the first is rejected, the second pairs with the values.
     ['TcpExt: A B\nTcpExt: C D\nTcpExt: 1 2\n', [{ group: 'TcpExt', name: 'C', value: 1 }, { group: 'TcpExt', name: 'D', value: 2 }], 1],
@@ -116,20 +135,24 @@ describe('parseSsSynRecv', () => {
   });
 });
 
-describe('parsePassiveOpens', () => {
-  it('reads Tcp PassiveOpens from captured /proc/net/snmp, agreeing with the general parser', () => {
+describe('parseTcpCounters', () => {
+  it('reads Tcp PassiveOpens and InSegs from captured /proc/net/snmp, agreeing with the general parser', () => {
     const text = fixture('proc-net-snmp.txt');
-    expect(parsePassiveOpens(text)).toBe(24);
+    expect(parseTcpCounters(text)).toEqual({ passiveOpens: 24, inSegs: 141 });
     expect(parseNetstat(text).records.filter((r) => r.group === 'Tcp' && r.name.endsWith('Opens'))).toEqual([
       { group: 'Tcp', name: 'ActiveOpens', value: 42 },
       { group: 'Tcp', name: 'PassiveOpens', value: 24 },
     ]);
   });
 
-  it('gives undefined for text without it', () => {
-    expect(parsePassiveOpens('')).toBeUndefined();
-    expect(parsePassiveOpens('Ip: A\nIp: 1\nTcp: ActiveOpens\nTcp: 5\n')).toBeUndefined();
-    expect(parsePassiveOpens('Ip: A\nIp: 1\nTcp: PassiveOpens\nTcp: x\n')).toBeUndefined();
+  it.each([
+    ['', {}],
+    ['Ip: A\nIp: 1\nTcp: ActiveOpens\nTcp: 5\n', {}],
+    ['Ip: A\nIp: 1\nTcp: PassiveOpens InSegs\nTcp: x 7\n', { inSegs: 7 }],
+    ['Ip: A\nIp: 1\nTcp: InSegs PassiveOpens\nTcp: 9 -1\n', { inSegs: 9 }],
+    ['Ip: A\nIp: 1\nTcp: PassiveOpens InSegs\nUdp: 3 4\n', {}],
+  ])('leaves out what %j does not hold', (text, counters) => {
+    expect(parseTcpCounters(text)).toEqual(counters);
   });
 });
 

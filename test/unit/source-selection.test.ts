@@ -31,6 +31,9 @@ function scripted(opts: { foreign?: boolean; synQueueEnabled?: boolean } = {}) {
     sockets: [{ inode: 1, port: 8001, queueLength: 0, limit: 8, drops: 0 }] as Socket[],
     diagError: undefined as NodeJS.ErrnoException | undefined,
     ssFails: false,
+    /** SYN_RECV entries the dump finds, and the namespace's InSegs (undefined: unreadable). */
+    synRecv: [{ family: 'ipv4', address: '10.0.0.1', port: 8001 }] as Array<{ family: 'ipv4'; address: string; port: number }>,
+    inSegs: undefined as number | undefined,
     calls: { diag: 0, diagSyn: 0, ss: 0, ssBoth: 0, proc: 0 },
   };
   const rec = (s: Socket, exact: boolean): ListenerRecord => ({
@@ -51,7 +54,7 @@ function scripted(opts: { foreign?: boolean; synQueueEnabled?: boolean } = {}) {
     lengths: () => state.sockets.map((s) => ({ inode: s.inode, queueLength: s.queueLength })),
     synRecv: () => {
       state.calls.diagSyn++;
-      return { records: [{ family: 'ipv4', address: '10.0.0.1', port: 8001 }], rejected: 0 };
+      return { records: state.synRecv, rejected: 0 };
     },
     close: () => undefined,
   };
@@ -74,7 +77,7 @@ function scripted(opts: { foreign?: boolean; synQueueEnabled?: boolean } = {}) {
       state.calls.proc++;
       return { records: state.sockets.map((s) => rec(s, false)), rejected: 0 };
     },
-    passiveOpens: () => 1,
+    tcpCounters: () => ({ passiveOpens: 1, ...(state.inSegs !== undefined ? { inSegs: state.inSegs } : {}) }),
   });
   const sampler = scriptedSampler(sources, { intervalMs: 100, synQueueEnabled: opts.synQueueEnabled ?? false, synQueueIntervalMs: 0 });
   const sample = () => sampler.sampleOnce();
@@ -115,6 +118,31 @@ describe('sock_diag answers', () => {
 });
 
 describe('sock_diag cannot be asked', () => {
+  it('skips the SYN_RECV dump while InSegs stands still after one that found no SYN queue entry', async () => {
+    const { state, listeners } = scripted({ synQueueEnabled: true });
+    state.synRecv = [];
+    state.inSegs = 500;
+    expect((await listeners())[0]).toMatchObject({ synRecv: 0 });
+    await listeners();
+    await listeners();
+    expect(state.calls.diagSyn).toBe(1); // no segment arrived, so no SYN: still empty
+    state.inSegs = 501; // a segment arrived: it may have been a SYN
+    state.synRecv = [{ family: 'ipv4', address: '10.0.0.1', port: 8001 }];
+    expect((await listeners())[0]).toMatchObject({ synRecv: 1 });
+    expect(state.calls.diagSyn).toBe(2);
+    // Entries were found: the dump runs when due whatever InSegs says (they may be gone).
+    await listeners();
+    expect(state.calls.diagSyn).toBe(3);
+  });
+
+  it('dumps SYN_RECV whenever due where InSegs cannot be read', async () => {
+    const { state, listeners } = scripted({ synQueueEnabled: true });
+    state.synRecv = [];
+    await listeners();
+    await listeners();
+    expect(state.calls.diagSyn).toBe(2);
+  });
+
   it('runs ss at every sample, with limits and drops, and says which source served', async () => {
     const { state, sample } = scripted();
     state.diagError = failure('ENOSYS');

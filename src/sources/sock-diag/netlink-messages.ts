@@ -100,6 +100,23 @@ export function inetDiagRequest(family: number, states: number, withMemInfo: boo
   return buf;
 }
 
+const TCPDIAG_GETSOCK = 18;
+
+/**
+ * The same dump through the older request (TCPDIAG_GETSOCK, struct inet_diag_req), which
+ * the kernel serves for both families at once (it asks its hash walk for AF_UNSPEC): one
+ * walk of the listening hash instead of two. That walk visits every bucket of a table
+ * shared by all namespaces, so it is most of a small namespace's dump cost.
+ */
+export function tcpDiagRequest(states: number, withMemInfo: boolean, seq: number): Buffer {
+  // inet_diag_req: family, src_len, dst_len, ext (u8 each), inet_diag_sockid (48), states, dbs (u32).
+  const buf = Buffer.alloc(NLMSG_HDRLEN + 60);
+  header(buf, TCPDIAG_GETSOCK, NLM_F_REQUEST | NLM_F_DUMP, seq);
+  buf.writeUInt8(withMemInfo ? 1 << (INET_DIAG_SKMEMINFO - 1) : 0, 19);
+  buf.writeUInt32LE(states >>> 0, 16 + 52);
+  return buf;
+}
+
 const RTM_GETLINK = 18;
 export const RTM_NEWLINK = 16;
 export const IFLA_IFNAME = 3;

@@ -1,6 +1,7 @@
 /**
- * The exact listener source: LISTEN-only sock_diag dumps (AF_INET, then AF_INET6: one dump
- * at a time per socket), each socket's length, limit, inode, interface and drops, and the
+ * The exact listener source: LISTEN-only sock_diag dumps of both families (one
+ * TCPDIAG_GETSOCK dump, or AF_INET then AF_INET6 where the kernel refuses that request),
+ * each socket's length, limit, inode, interface and drops, and the
  * interface names from rtnetlink in the socket's own namespace. No process starts; a
  * dump of 1,000 listeners takes well under a millisecond. SYN_RECV comes from a dump of
  * that state, whose cost follows the number of connections (the kernel walks the
@@ -16,6 +17,7 @@ import {
   AF_INET6,
   getLinkRequest,
   inetDiagRequest,
+  tcpDiagRequest,
   NETLINK_ROUTE,
   NETLINK_SOCK_DIAG,
   TCP_LISTEN,
@@ -40,22 +42,43 @@ function errnoError(what: string, errno: number): NodeJS.ErrnoException {
   return err;
 }
 
+/** How the source asks for both families. */
+export interface SockDiagOptions {
+  /**
+   * false: always one SOCK_DIAG_BY_FAMILY dump per family, as on a kernel that refuses
+   * TCPDIAG_GETSOCK. Default true: one dump for both where the kernel serves it.
+   */
+  readonly oneDump?: boolean;
+}
+
 /** @param netnsPath another namespace's `/proc/<pid>/ns/net` (needs CAP_SYS_ADMIN), or undefined for our own */
-export function sockDiagSource(timeoutMs: number, netnsPath?: string): SockDiagSource {
+export function sockDiagSource(timeoutMs: number, netnsPath?: string, opts: SockDiagOptions = {}): SockDiagSource {
   const diag = new NetlinkSocket(NETLINK_SOCK_DIAG, netnsPath);
   const route = new NetlinkSocket(NETLINK_ROUTE, netnsPath);
+  // Until the kernel refuses it: the per-family requests are the fallback, not a fault.
+  let oneDump = opts.oneDump ?? true;
 
-  /** Both families' dumps (one at a time: a socket serves one dump at a time), checked whole. */
+  const checked = <T>(parsed: DumpParse<T>, noHandlerIsEmpty: boolean): DumpParse<T> => {
+    // A kernel without IPv6 has no AF_INET6 handler: no IPv6 sockets, not a fault.
+    if (parsed.errno !== undefined && !(noHandlerIsEmpty && parsed.records.length === 0 && isNoHandler(parsed.errno))) {
+      throw errnoError('sock_diag dump', parsed.errno);
+    }
+    if (parsed.errno === undefined && !parsed.complete) throw new Error('sock_diag dump ended before NLMSG_DONE');
+    return parsed;
+  };
+
+  /** Both families' sockets, checked whole (one dump at a time: a socket serves one dump at a time). */
   const dump = <T>(states: number, withMemInfo: boolean, parse: (reply: Buffer) => DumpParse<T>): { records: T[]; rejected: number } => {
+    if (oneDump) {
+      const parsed = parse(diag.request((seq) => tcpDiagRequest(states, withMemInfo, seq), timeoutMs));
+      if (parsed.errno === undefined || parsed.records.length > 0) return checked(parsed, false);
+      // Refused (a kernel without the older request): ask per family from now on.
+      oneDump = false;
+    }
     const records: T[] = [];
     let rejected = 0;
     for (const family of [AF_INET, AF_INET6]) {
-      const parsed = parse(diag.request((seq) => inetDiagRequest(family, states, withMemInfo, seq), timeoutMs));
-      // A kernel without IPv6 has no AF_INET6 handler: no IPv6 sockets, not a fault.
-      if (parsed.errno !== undefined && !(family === AF_INET6 && parsed.records.length === 0 && isNoHandler(parsed.errno))) {
-        throw errnoError('sock_diag dump', parsed.errno);
-      }
-      if (parsed.errno === undefined && !parsed.complete) throw new Error('sock_diag dump ended before NLMSG_DONE');
+      const parsed = checked(parse(diag.request((seq) => inetDiagRequest(family, states, withMemInfo, seq), timeoutMs)), family === AF_INET6);
       for (const r of parsed.records) records.push(r);
       rejected += parsed.rejected;
     }
@@ -80,7 +103,9 @@ export function sockDiagSource(timeoutMs: number, netnsPath?: string): SockDiagS
       const { records: sockets, rejected } = dump(1 << TCP_LISTEN, true, parseInetDiag);
       const names = deviceNames(sockets);
       const records: ListenerRecord[] = [];
-      for (const s of sockets) {
+      // IPv4 first, then IPv6, as the per-family dumps (and ss) list them: the one dump
+      // interleaves them in hash order.
+      for (const s of [...sockets.filter((x) => x.family === 'ipv4'), ...sockets.filter((x) => x.family === 'ipv6')]) {
         if (s.state !== TCP_LISTEN) continue;
         const device = s.ifindex === 0 ? undefined : names.get(s.ifindex);
         records.push(
