@@ -98,7 +98,8 @@ async function measure(c: MeasureCommand): Promise<MeasureResult> {
     per.renderCached.push(await time(() => exposition.render('prometheus')));
     sampler.probe();
     per.probeIdle.push(await time(async () => sampler.probe()));
-    // What a probe costs when a connection arrived: the counter plus a lengths-only dump.
+    // What a probe costs when a connection arrived: the counter plus the lengths (a dump at
+    // this many listeners; a batch of lookups in a namespace of at most 32).
     per.probeRead.push(
       await time(async () => {
         sources.tcpCounters();

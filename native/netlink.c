@@ -10,8 +10,13 @@
  *   openFile(netnsPath, path) -> fd               a file opened from inside the namespace:
  *                                                 /proc/sys/net resolves to the opener's
  *                                                 namespace, and the descriptor keeps it
- *   dump(fd, request, seq, timeoutMs) -> Buffer   every reply message of that dump, up to
- *                                                 and including NLMSG_DONE or NLMSG_ERROR
+ *   dump(fd, request, seq, timeoutMs, replies?) -> Buffer
+ *                                                 every reply message with that sequence
+ *                                                 number, up to and including NLMSG_DONE
+ *                                                 or NLMSG_ERROR (one dump); or, given
+ *                                                 replies, up to that many messages (a
+ *                                                 batch of requests in one buffer, each
+ *                                                 answered by one message)
  *   close(fd)
  * Errors are thrown with `code` set to the errno name (EPERM, EBUSY, ETIMEDOUT, ...).
  */
@@ -151,18 +156,18 @@ static long long now_ms(void) {
 }
 
 static napi_value nl_dump(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
+  size_t argc = 5;
+  napi_value argv[5];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  int32_t fd, timeout_ms;
+  int32_t fd, timeout_ms, replies = 0;
   uint32_t seq;
   void *req;
   size_t req_len;
   bool is_buffer = false;
-  if (argc == 4) napi_is_buffer(env, argv[1], &is_buffer);
+  if (argc >= 4) napi_is_buffer(env, argv[1], &is_buffer);
   if (argc < 4 || !get_int(env, argv[0], &fd) || !is_buffer || napi_get_value_uint32(env, argv[2], &seq) != napi_ok ||
-      !get_int(env, argv[3], &timeout_ms)) {
-    napi_throw_type_error(env, NULL, "dump(fd, request, seq, timeoutMs)");
+      !get_int(env, argv[3], &timeout_ms) || (argc >= 5 && (!get_int(env, argv[4], &replies) || replies < 0))) {
+    napi_throw_type_error(env, NULL, "dump(fd, request, seq, timeoutMs, replies?)");
     return NULL;
   }
   napi_get_buffer_info(env, argv[1], &req, &req_len);
@@ -182,28 +187,33 @@ static napi_value nl_dump(napi_env env, napi_callback_info info) {
     return throw_errno(env, "dump", ENOMEM);
   }
   long long deadline = now_ms() + timeout_ms;
-  int done = 0, err = 0;
+  int done = 0, err = 0, received = 0;
   const char *err_what = "recv";
   while (!done) {
-    long long left = deadline - now_ms();
-    if (left <= 0) {
-      err = ETIMEDOUT;
-      break;
-    }
-    struct pollfd p = {.fd = fd, .events = POLLIN};
-    int r = poll(&p, 1, (int)left);
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) {
-      err = errno;
-      err_what = "poll";
-      break;
-    }
-    if (r == 0) {
-      err = ETIMEDOUT;
-      break;
-    }
+    /* The kernel answers inside sendto and refills the queue inside each recv, so a reply
+       is usually waiting: receive first, and wait (bounded) only when nothing is. */
     ssize_t n = recv(fd, chunk, RECV_BYTES, MSG_DONTWAIT);
-    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) {
+      long long left = deadline - now_ms();
+      if (left <= 0) {
+        err = ETIMEDOUT;
+        break;
+      }
+      struct pollfd p = {.fd = fd, .events = POLLIN};
+      int r = poll(&p, 1, (int)left);
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0) {
+        err = errno;
+        err_what = "poll";
+        break;
+      }
+      if (r == 0) {
+        err = ETIMEDOUT;
+        break;
+      }
+      continue;
+    }
     if (n < 0) {
       err = errno;
       break;
@@ -236,7 +246,8 @@ static napi_value nl_dump(napi_env env, napi_callback_info info) {
         }
         memcpy(out + len, chunk + off, mlen);
         len += mlen;
-        if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) done = 1;
+        received++;
+        if (replies > 0 ? received >= replies : h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) done = 1;
       }
       off += NLMSG_ALIGN(mlen);
     }

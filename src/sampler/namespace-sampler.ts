@@ -114,7 +114,7 @@ export class NamespaceSampler {
     const opens = counters.passiveOpens;
     if (opens !== undefined && opens === this.lastPassiveOpens && !this.state.anyFull) return new Map();
     this.lastPassiveOpens = opens;
-    if (this.sockDiagAnswered && this.sources.sockDiag) return this.state.observe(this.sources.sockDiag.lengths(), published, nowMs);
+    if (this.sockDiagAnswered && this.sources.sockDiag) return this.state.observe(this.sources.sockDiag.lengths().records, published, nowMs);
     const lengths = [];
     for (const family of ['ipv4', 'ipv6'] as const) {
       // A family with no listeners is not read: with no LISTEN row to stop at, the read

@@ -47,7 +47,45 @@ describe('sock_diag: one dump for both families, or one per family', () => {
     expect(byInode(a.records).map(({ inode, port, queueLength, limit }) => ({ inode, port, queueLength, limit }))).toEqual(
       byInode(ss).map(({ inode, port, queueLength, limit }) => ({ inode, port, queueLength, limit })),
     );
-    expect(byInode(one.lengths())).toEqual(byInode(perFamily.lengths()));
+    // A reuseport group is dumped: a lookup would find one member of it only.
+    expect(one.lengths()).toMatchObject({ lookedUp: false });
+    expect(byInode(one.lengths().records)).toEqual(byInode(perFamily.lengths().records));
+  });
+
+  it('the probe asks each listener by its identity, and dumps once one of them is gone', async () => {
+    const full = await listen(ns, { addr: '127.0.0.1', backlog: 2 });
+    const v6 = await listen(ns, { addr: '::1', backlog: 5 });
+    const dual = await listen(ns, { addr: '::', backlog: 7, v6only: 0 });
+    await listen(ns, { addr: '0.0.0.0', backlog: 9 });
+    const one = source(true);
+    const dumped = source(false);
+    await connectClients(ns, '127.0.0.1', full.port, 6);
+    await connectClients(ns, '::1', v6.port, 2);
+    await waitFor('3 queued of 2, and 2 on ::1', async () => {
+      const lengths = one.listeners().records.map((r) => r.queueLength);
+      return lengths.includes(3) && lengths.includes(2) ? true : undefined;
+    });
+
+    const byInode = <T extends { inode: number }>(rs: readonly T[]): T[] => [...rs].sort((x, y) => x.inode - y.inode);
+    const looked = one.lengths();
+    expect(looked.lookedUp).toBe(true);
+    expect(byInode(looked.records)).toEqual(byInode(dumped.lengths().records));
+    expect(looked.records.map((r) => r.queueLength).sort()).toEqual([0, 0, 2, 3]);
+
+    // One more client on ::1: the lookups see the new length.
+    await connectClients(ns, '::1', v6.port, 1);
+    await waitFor('3 queued on ::1', async () => (one.lengths().records.filter((r) => r.queueLength === 3).length === 2 ? true : undefined));
+    expect(one.lengths().lookedUp).toBe(true);
+
+    // One of the four closes: its lookup is refused, and the probe dumps until the next sample.
+    await dual.process.stop();
+    const after = one.lengths();
+    expect(after.lookedUp).toBe(false);
+    expect(byInode(after.records)).toEqual(byInode(dumped.lengths().records));
+    expect(after.records).toHaveLength(3);
+    expect(one.lengths().lookedUp).toBe(false);
+    one.listeners();
+    expect(one.lengths()).toMatchObject({ lookedUp: true, records: expect.arrayContaining([expect.objectContaining({ queueLength: 3 })]) });
   });
 
   it('gives the same SYN_RECV entries both ways', async () => {

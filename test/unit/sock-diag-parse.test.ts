@@ -5,8 +5,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { getLinkRequest, inetDiagRequest, splitReply } from '../../src/sources/sock-diag/netlink-messages.js';
-import { parseInetDiag, parseInetDiagLengths } from '../../src/sources/sock-diag/parse-inet-diag.js';
+import { getLinkRequest, inetDiagExactRequest, inetDiagRequest, setBatchSeq, splitReply, tcpDiagRequest } from '../../src/sources/sock-diag/netlink-messages.js';
+import { parseExactLengths, parseInetDiag, parseInetDiagLengths } from '../../src/sources/sock-diag/parse-inet-diag.js';
 import { parseLinks } from '../../src/sources/sock-diag/parse-links.js';
 import { fixtureBytes } from '../support/fixtures.js';
 
@@ -101,6 +101,28 @@ describe('parseLinks on captured RTM_NEWLINK answers', () => {
   });
 });
 
+describe('parseExactLengths on a captured batch of lookups', () => {
+  it('reads each answered listener and counts the lookup the kernel refused (wrong cookie: ENOENT)', () => {
+    expect(parseExactLengths(fixtureBytes('sock-diag-exact-lengths.bin'))).toEqual({
+      // 127.0.0.1:9003 (listen(8), empty) and 127.0.0.1:9001 (listen(2), 3 queued).
+      records: [
+        { inode: 1212708, queueLength: 0 },
+        { inode: 1212706, queueLength: 3 },
+      ],
+      rejected: 0,
+      refused: 1,
+    });
+  });
+
+  it('never throws on a cut batch, and a cut batch never holds every answer', () => {
+    const whole = fixtureBytes('sock-diag-exact-lengths.bin');
+    for (let n = 0; n < whole.length; n++) {
+      const parsed = parseExactLengths(whole.subarray(0, n));
+      expect(parsed.records.length + parsed.refused).toBeLessThan(3);
+    }
+  });
+});
+
 describe('cut and garbled replies', () => {
   const whole = fixtureBytes('sock-diag-listen-inet.bin');
 
@@ -150,6 +172,7 @@ describe('cut and garbled replies', () => {
         const split = splitReply(bytes);
         expect(parsed.records.length + parsed.rejected).toBe(split.messages.length + split.malformed);
         expect(parseInetDiagLengths(bytes).complete).toBe(parsed.complete);
+        parseExactLengths(bytes);
         parseLinks(bytes);
       }),
       { numRuns: 2000 },
@@ -163,6 +186,21 @@ describe('requests', () => {
     expect(req.toString('hex')).toBe(
       '48000000' + '1400' + '0103' + '07000000' + '00000000' + '0a' + '06' + '40' + '00' + '00040000' + '00'.repeat(48),
     );
+  });
+
+  it('the one dump of both families is the older TCPDIAG_GETSOCK request, 76 bytes', () => {
+    expect(tcpDiagRequest(1 << 10, true, 7).toString('hex')).toBe(
+      '4c000000' + '1200' + '0103' + '07000000' + '00000000' + '00' + '00' + '00' + '40' + '00'.repeat(48) + '00040000' + '00000000',
+    );
+  });
+
+  it('an exact request carries the sockid as the dump gave it, without a dump flag, and a batch takes one sequence number', () => {
+    const sockid = Buffer.alloc(48, 0xab);
+    const req = inetDiagExactRequest(2, sockid, 3);
+    expect(req.toString('hex')).toBe('48000000' + '1400' + '0100' + '03000000' + '00000000' + '02' + '06' + '00' + '00' + '00040000' + 'ab'.repeat(48));
+    const batch = Buffer.concat([req, inetDiagExactRequest(10, sockid, 3)]);
+    setBatchSeq(batch, 0x01020304);
+    expect([batch.readUInt32LE(8), batch.readUInt32LE(72 + 8), batch.readUInt8(72 + 16)]).toEqual([0x01020304, 0x01020304, 10]);
   });
 
   it('a link request asks for one index and an acknowledgement', () => {

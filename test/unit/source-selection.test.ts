@@ -51,7 +51,7 @@ function scripted(opts: { foreign?: boolean; synQueueEnabled?: boolean } = {}) {
       if (state.diagError) throw state.diagError;
       return { records: state.sockets.map((s) => rec(s, true)), rejected: 0 };
     },
-    lengths: () => state.sockets.map((s) => ({ inode: s.inode, queueLength: s.queueLength })),
+    lengths: () => ({ records: state.sockets.map((s) => ({ inode: s.inode, queueLength: s.queueLength })), lookedUp: false }),
     synRecv: () => {
       state.calls.diagSyn++;
       return { records: state.synRecv, rejected: 0 };

@@ -62,6 +62,34 @@ export function forEachMessage(
   return { malformed: 0, complete: false };
 }
 
+/**
+ * The replies to a batch of requests: calls `visit` with every message that is not an
+ * NLMSG_ERROR, and counts the errors (an NLMSG_ERROR whose code is not 0; code 0 is an
+ * acknowledgement). Never throws, whatever the bytes.
+ */
+export function forEachBatchReply(
+  buf: Uint8Array,
+  visit: (type: number, payloadOffset: number, payloadLength: number) => void,
+): { readonly malformed: number; readonly errors: number } {
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  let off = 0;
+  let errors = 0;
+  while (off < buf.byteLength) {
+    if (buf.byteLength - off < NLMSG_HDRLEN) return { malformed: 1, errors };
+    const len = view.getUint32(off, true);
+    const type = view.getUint16(off + 4, true);
+    if (len < NLMSG_HDRLEN || off + len > buf.byteLength) return { malformed: 1, errors };
+    if (type === NLMSG_ERROR) {
+      if (len < NLMSG_HDRLEN + 4) return { malformed: 1, errors };
+      if (view.getInt32(off + NLMSG_HDRLEN, true) !== 0) errors++;
+    } else if (type !== NLMSG_DONE) {
+      visit(type, off + NLMSG_HDRLEN, len - NLMSG_HDRLEN);
+    }
+    off += (len + 3) & ~3;
+  }
+  return { malformed: 0, errors };
+}
+
 /** Splits a reply into messages; never throws, whatever the bytes. */
 export function splitReply(buf: Uint8Array): SplitReply {
   const messages: NetlinkMessage[] = [];
@@ -98,6 +126,32 @@ export function inetDiagRequest(family: number, states: number, withMemInfo: boo
   buf.writeUInt8(withMemInfo ? 1 << (INET_DIAG_SKMEMINFO - 1) : 0, 18);
   buf.writeUInt32LE(states >>> 0, 20);
   return buf;
+}
+
+/** Bytes of struct inet_diag_sockid: ports, addresses, interface and cookie. */
+export const INET_DIAG_SOCKID_BYTES = 48;
+
+/**
+ * One socket asked for by its identity (no dump: the kernel looks it up in its hash), as
+ * the sockid of a dump's reply gives it. The answer is one message: the socket's, or an
+ * error where it is gone or the lookup finds another socket (the cookie differs).
+ */
+export function inetDiagExactRequest(family: number, sockid: Uint8Array, seq: number): Buffer {
+  const buf = Buffer.alloc(NLMSG_HDRLEN + 56);
+  header(buf, SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST, seq);
+  buf.writeUInt8(family, 16);
+  buf.writeUInt8(IPPROTO_TCP, 17);
+  buf.writeUInt32LE((1 << TCP_LISTEN) >>> 0, 20);
+  buf.set(sockid.subarray(0, INET_DIAG_SOCKID_BYTES), 24);
+  return buf;
+}
+
+/** Sets the sequence number of every message of a batch built beforehand. */
+export function setBatchSeq(batch: Buffer, seq: number): void {
+  for (let off = 0; off + NLMSG_HDRLEN <= batch.length; off += batch.readUInt32LE(off)) {
+    batch.writeUInt32LE(seq >>> 0, off + 8);
+    if (batch.readUInt32LE(off) < NLMSG_HDRLEN) return;
+  }
 }
 
 const TCPDIAG_GETSOCK = 18;

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 interface NetlinkAddon {
   open(protocol: number, netnsPath?: string): number;
   openFile(netnsPath: string, path: string): number;
-  dump(fd: number, request: Buffer, seq: number, timeoutMs: number): Buffer;
+  dump(fd: number, request: Buffer, seq: number, timeoutMs: number, replies?: number): Buffer;
   close(fd: number): void;
 }
 
@@ -69,16 +69,18 @@ export class NetlinkSocket {
   ) {}
 
   /**
-   * Sends one request and returns every reply message up to its end. A dump that fails or
-   * times out closes the socket (the kernel answers EBUSY to a new dump while an old one
-   * is unread); the next call opens a new one.
+   * Sends one request and returns every reply message up to its end; or, with `replies`, a
+   * batch of requests in one buffer and that many messages (each request is answered by
+   * one: its reply, or an error). A request that fails or times out closes the socket (the
+   * kernel answers EBUSY to a new dump while an old one is unread); the next call opens a
+   * new one.
    */
-  request(build: (seq: number) => Buffer, timeoutMs: number): Buffer {
+  request(build: (seq: number) => Buffer, timeoutMs: number, replies = 0): Buffer {
     const lib = nativeAddon();
     this.fd ??= lib.open(this.protocol, this.netnsPath);
     this.seq = (this.seq + 1) >>> 0 || 1;
     try {
-      return lib.dump(this.fd, build(this.seq), this.seq, Math.max(1, Math.round(timeoutMs)));
+      return lib.dump(this.fd, build(this.seq), this.seq, Math.max(1, Math.round(timeoutMs)), replies);
     } catch (err) {
       this.close();
       throw err;

@@ -9,7 +9,7 @@
 import type { Family } from '../../net/ip-address.js';
 import { formatIp } from '../../net/ip-address.js';
 import type { ParseResult } from '../parse-result.js';
-import { AF_INET, AF_INET6, forEachAttribute, forEachMessage, INET_DIAG_SKMEMINFO, TCP_LISTEN } from './netlink-messages.js';
+import { AF_INET, AF_INET6, forEachAttribute, forEachBatchReply, forEachMessage, INET_DIAG_SKMEMINFO, TCP_LISTEN } from './netlink-messages.js';
 
 const INET_DIAG_MSG_BYTES = 72;
 const SK_MEMINFO_DROPS = 8;
@@ -26,6 +26,8 @@ export interface DiagSocket {
   readonly inode: number;
   /** sk_drops, when the dump asked for SKMEMINFO. */
   readonly drops?: number;
+  /** Where the socket's inet_diag_msg starts in the reply (its sockid follows at +4). */
+  readonly messageOffset: number;
 }
 
 /** A parsed dump: its records, and whether it ended (a reply cut short is not the whole set). */
@@ -72,6 +74,25 @@ export function parseInetDiagLengths(buf: Uint8Array): DumpParse<DiagLength> {
   return { records, rejected: rejected + end.malformed, complete: end.complete, ...(end.errno !== undefined ? { errno: end.errno } : {}) };
 }
 
+/** The replies to a batch of exact requests: lengths, and how many requests the kernel refused. */
+export interface ExactLengths extends ParseResult<DiagLength> {
+  /** Requests answered with an error: the socket is gone, or another one answered the lookup. */
+  readonly refused: number;
+}
+
+/** Pure and total like parseInetDiagLengths, over the replies to inetDiagExactRequest batches. */
+export function parseExactLengths(buf: Uint8Array): ExactLengths {
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const records: DiagLength[] = [];
+  let rejected = 0;
+  const end = forEachBatchReply(buf, (_type, at, length) => {
+    const af = length >= INET_DIAG_MSG_BYTES ? view.getUint8(at) : 0;
+    if ((af !== AF_INET && af !== AF_INET6) || view.getUint8(at + 1) !== TCP_LISTEN) rejected++;
+    else records.push({ inode: view.getUint32(at + 68, true), queueLength: view.getUint32(at + 56, true) });
+  });
+  return { records, rejected: rejected + end.malformed, refused: end.errors };
+}
+
 function addressOf(buf: Uint8Array, view: DataView, at: number, family: Family, addresses: Map<string | number, string>): string {
   const key =
     family === 'ipv4'
@@ -107,6 +128,6 @@ function parseMessage(buf: Uint8Array, view: DataView, at: number, length: numbe
   const wqueue = view.getUint32(at + 60, true);
   const inode = view.getUint32(at + 68, true);
   return drops === undefined
-    ? { family, state, address, port, ifindex, rqueue, wqueue, inode }
-    : { family, state, address, port, ifindex, rqueue, wqueue, inode, drops };
+    ? { family, state, address, port, ifindex, rqueue, wqueue, inode, messageOffset: at }
+    : { family, state, address, port, ifindex, rqueue, wqueue, inode, drops, messageOffset: at };
 }

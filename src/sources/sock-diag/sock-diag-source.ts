@@ -16,21 +16,34 @@ import {
   AF_INET,
   AF_INET6,
   getLinkRequest,
+  INET_DIAG_SOCKID_BYTES,
+  inetDiagExactRequest,
   inetDiagRequest,
+  setBatchSeq,
   tcpDiagRequest,
   NETLINK_ROUTE,
   NETLINK_SOCK_DIAG,
   TCP_LISTEN,
   TCP_SYN_RECV,
 } from './netlink-messages.js';
-import { type DiagSocket, type DumpParse, parseInetDiag, parseInetDiagLengths } from './parse-inet-diag.js';
+import { type DiagSocket, type DumpParse, parseExactLengths, parseInetDiag, parseInetDiagLengths } from './parse-inet-diag.js';
 import { parseLinks } from './parse-links.js';
+
+export interface ListenerLengths {
+  readonly records: ReadonlyArray<Pick<ListenerRecord, 'inode' | 'queueLength'>>;
+  /** Asked for socket by socket (hash lookups), not dumped. */
+  readonly lookedUp: boolean;
+}
 
 export interface SockDiagSource {
   /** Every listening TCP socket of the namespace; throws when the kernel cannot be asked. */
   listeners(): ParseResult<ListenerRecord>;
-  /** Only inode and length of every listener: what the fast probe between samples needs. */
-  lengths(): Array<Pick<ListenerRecord, 'inode' | 'queueLength'>>;
+  /**
+   * Only inode and length of the listeners: what the fast probe between samples needs. The
+   * sockets of the last listeners() call at least (those the probe updates); sockets that
+   * appeared since may be missing.
+   */
+  lengths(): ListenerLengths;
   /** The local endpoint of every half-open connection. */
   synRecv(): ParseResult<SocketEndpoint>;
   close(): void;
@@ -41,6 +54,13 @@ function errnoError(what: string, errno: number): NodeJS.ErrnoException {
   err.errno = errno;
   return err;
 }
+
+/**
+ * Up to this many listeners, the probe asks for each by its identity in one batch (a hash
+ * lookup each) rather than dumping: a dump walks every bucket of the listening hash, which
+ * all namespaces share, so in a small namespace it costs far more than the few lookups.
+ */
+const MAX_LOOKUPS = 32;
 
 /** How the source asks for both families. */
 export interface SockDiagOptions {
@@ -57,6 +77,8 @@ export function sockDiagSource(timeoutMs: number, netnsPath?: string, opts: Sock
   const route = new NetlinkSocket(NETLINK_ROUTE, netnsPath);
   // Until the kernel refuses it: the per-family requests are the fallback, not a fault.
   let oneDump = opts.oneDump ?? true;
+  /** The last listeners() sockets as one batch of exact requests, when lookups are cheaper. */
+  let lookups: { readonly batch: Buffer; readonly count: number } | undefined;
 
   const checked = <T>(parsed: DumpParse<T>, noHandlerIsEmpty: boolean): DumpParse<T> => {
     // A kernel without IPv6 has no AF_INET6 handler: no IPv6 sockets, not a fault.
@@ -85,6 +107,20 @@ export function sockDiagSource(timeoutMs: number, netnsPath?: string, opts: Sock
     return { records, rejected };
   };
 
+  /** The LISTEN dump with meminfo, and its reply where it came in one piece (one dump). */
+  const dumpListeners = (): { records: DiagSocket[]; rejected: number; reply?: Buffer } => {
+    if (oneDump) {
+      const reply = diag.request((seq) => tcpDiagRequest(1 << TCP_LISTEN, true, seq), timeoutMs);
+      const parsed = parseInetDiag(reply);
+      if (parsed.errno === undefined || parsed.records.length > 0) {
+        const { records, rejected } = checked(parsed, false);
+        return { records, rejected, reply };
+      }
+      oneDump = false;
+    }
+    return dump(1 << TCP_LISTEN, true, parseInetDiag);
+  };
+
   /** ifindex -> name, asked per sample: a name can change while the socket lives. */
   const deviceNames = (sockets: readonly DiagSocket[]): Map<number, string> => {
     const names = new Map<number, string>();
@@ -98,9 +134,39 @@ export function sockDiagSource(timeoutMs: number, netnsPath?: string, opts: Sock
     return names;
   };
 
+  /**
+   * The batch that asks for each of these sockets by its sockid, as the dump's reply gives
+   * it. Not for SO_REUSEPORT groups: a lookup picks one member of a group by a hash of the
+   * (absent) peer, so the others would be refused every time.
+   */
+  const lookupBatch = (reply: Buffer, sockets: readonly DiagSocket[]): { batch: Buffer; count: number } | undefined => {
+    if (sockets.length === 0 || sockets.length > MAX_LOOKUPS) return undefined;
+    const endpoints = new Set(sockets.map((s) => `${s.family} ${s.address} ${s.port} ${s.ifindex}`));
+    if (endpoints.size !== sockets.length) return undefined;
+    const batch = Buffer.concat(
+      sockets.map((s) =>
+        inetDiagExactRequest(
+          s.family === 'ipv4' ? AF_INET : AF_INET6,
+          reply.subarray(s.messageOffset + 4, s.messageOffset + 4 + INET_DIAG_SOCKID_BYTES),
+          0,
+        ),
+      ),
+    );
+    return { batch, count: sockets.length };
+  };
+
+  /** The lengths by lookups; undefined when any was refused (a socket is gone: dump instead). */
+  const lookedUp = (l: { readonly batch: Buffer; readonly count: number }) => {
+    const parsed = parseExactLengths(diag.request((seq) => (setBatchSeq(l.batch, seq), l.batch), timeoutMs, l.count));
+    return parsed.refused === 0 && parsed.rejected === 0 && parsed.records.length === l.count
+      ? parsed.records
+      : undefined;
+  };
+
   return {
     listeners() {
-      const { records: sockets, rejected } = dump(1 << TCP_LISTEN, true, parseInetDiag);
+      const { records: sockets, rejected, reply } = dumpListeners();
+      lookups = reply ? lookupBatch(reply, sockets.filter((s) => s.state === TCP_LISTEN)) : undefined;
       const names = deviceNames(sockets);
       const records: ListenerRecord[] = [];
       // IPv4 first, then IPv6, as the per-family dumps (and ss) list them: the one dump
@@ -115,7 +181,12 @@ export function sockDiagSource(timeoutMs: number, netnsPath?: string, opts: Sock
       return { records, rejected };
     },
     lengths() {
-      return dump(1 << TCP_LISTEN, false, parseInetDiagLengths).records;
+      const known = lookups;
+      const found = known ? lookedUp(known) : undefined;
+      if (found) return { records: found, lookedUp: true };
+      // Gone or refused: no more lookups until the next listeners() says what exists.
+      lookups = undefined;
+      return { records: dump(1 << TCP_LISTEN, false, parseInetDiagLengths).records, lookedUp: false };
     },
     synRecv() {
       const { records: sockets, rejected } = dump(1 << TCP_SYN_RECV, false, parseInetDiag);
