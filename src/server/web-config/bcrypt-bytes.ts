@@ -24,6 +24,10 @@ const S2 = S1 + 256;
 const S3 = S2 + 256;
 const STATE_WORDS = S3 + 256;
 
+// The only non-null assertions in src/: typed-array reads at indexes that are in range by
+// construction (fixed-size state, masked bytes). The type checker cannot know that, and
+// the alternatives (`?? 0` at each read) made a cost-10 check 10% slower (97 ms against
+// 88 ms here), CPU that every password guess costs.
 function encipher(s: Int32Array, lr: Int32Array, off: number): void {
   let l = lr[off]! ^ s[0]!;
   let r = lr[off + 1]!;
