@@ -58,9 +58,15 @@ export class NamespaceSampler {
   /** Whether sock_diag answered at the last sample: the probe then asks it too. */
   private sockDiagAnswered = false;
 
+  /**
+   * @param synPhaseMs how much sooner than the interval the SYN-queue collector runs the
+   *   second time: namespaces found together are then not all due in the same sample (each
+   *   run walks the host's whole established hash)
+   */
   constructor(
     public sources: KernelSources,
     private readonly opts: NamespaceOptions,
+    private readonly synPhaseMs = 0,
   ) {
     this.state = new ListenerState(opts.peakWindowMs, 2 * opts.intervalMs);
   }
@@ -84,7 +90,8 @@ export class NamespaceSampler {
     const [netstat, sysctls] = await othersP;
     if (!probed) this.lastPassiveOpens = tcp.passiveOpens;
     if (synRead) {
-      this.synRecv = { at: nowMs, ...(reads.synRecv ? { endpoints: reads.synRecv } : {}), ...(tcp.inSegs !== undefined ? { inSegs: tcp.inSegs } : {}) };
+      const at = this.synRecv === undefined ? nowMs - this.synPhaseMs : nowMs;
+      this.synRecv = { at, ...(reads.synRecv ? { endpoints: reads.synRecv } : {}), ...(tcp.inSegs !== undefined ? { inSegs: tcp.inSegs } : {}) };
     }
     if (reads.exact) for (const r of reads.records) if (r.device !== undefined) this.state.knownDevices.set(r.inode, r.device);
     this.sockDiagAnswered = reads.outcomes.sock_diag?.result !== undefined;

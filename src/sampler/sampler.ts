@@ -222,7 +222,7 @@ export class Sampler {
       let sampler = this.namespaces.get(target.key);
       if (sampler) sampler.sources = target.sources;
       else {
-        sampler = new NamespaceSampler(target.sources, this.opts);
+        sampler = new NamespaceSampler(target.sources, this.opts, synPhase(target.key, this.opts.synQueueIntervalMs));
         this.namespaces.set(target.key, sampler);
       }
       return { target, sampler };
@@ -256,6 +256,14 @@ export class Sampler {
       });
     }
   }
+}
+
+/** A namespace's place in the SYN-queue period, from its key: spread, and the same at every start. */
+function synPhase(key: string, periodMs: number): number {
+  if (!(periodMs > 0)) return 0;
+  let h = 0;
+  for (let i = 0; i < key.length; i++) h = (h * 31 + key.charCodeAt(i)) >>> 0;
+  return h % Math.floor(periodMs);
 }
 
 function namespaceSnapshot(

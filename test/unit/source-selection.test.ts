@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ListenerRecord } from '../../src/listener/fields.js';
+import { NamespaceSampler } from '../../src/sampler/namespace-sampler.js';
 import { Sampler } from '../../src/sampler/sampler.js';
 import type { SockDiagSource } from '../../src/sources/sock-diag/sock-diag-source.js';
 import { silentLog } from '../support/in-process.js';
@@ -133,6 +134,32 @@ describe('sock_diag cannot be asked', () => {
     // Entries were found: the dump runs when due whatever InSegs says (they may be gone).
     await listeners();
     expect(state.calls.diagSyn).toBe(3);
+  });
+
+  it('runs the SYN-queue collector a second time sooner by its phase, so namespaces found together spread out', async () => {
+    const runs = async (phaseMs: number) => {
+      const { state } = scripted();
+      const ns = new NamespaceSampler(
+        scriptedSources({
+          sockDiag: {
+            listeners: () => ({ records: [], rejected: 0 }),
+            lengths: () => ({ records: [], lookedUp: false }),
+            synRecv: () => {
+              state.calls.diagSyn++;
+              return { records: [], rejected: 0 };
+            },
+            close: () => undefined,
+          },
+        }),
+        { intervalMs: 1000, peakWindowMs: 60_000, synQueueEnabled: true, synQueueIntervalMs: 30_000 },
+        phaseMs,
+      );
+      await ns.sample();
+      await ns.sample();
+      return state.calls.diagSyn;
+    };
+    expect(await runs(0)).toBe(1); // due again in 30 s
+    expect(await runs(30_000)).toBe(2); // its phase makes it due at once
   });
 
   it('dumps SYN_RECV whenever due where InSegs cannot be read', async () => {
