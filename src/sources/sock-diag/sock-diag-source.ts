@@ -89,11 +89,23 @@ export function sockDiagSource(timeoutMs: number, netnsPath?: string, opts: Sock
     return parsed;
   };
 
-  /** Both families' sockets, checked whole (one dump at a time: a socket serves one dump at a time). */
-  const dump = <T>(states: number, withMemInfo: boolean, parse: (reply: Buffer) => DumpParse<T>): { records: T[]; rejected: number } => {
+  /**
+   * Both families' sockets, checked whole (one dump at a time: a socket serves one dump at a
+   * time), and the reply where it came in one piece (one dump), whose sockids the probe's
+   * lookups reuse.
+   */
+  const dump = <T>(
+    states: number,
+    withMemInfo: boolean,
+    parse: (reply: Buffer) => DumpParse<T>,
+  ): { records: T[]; rejected: number; reply?: Buffer } => {
     if (oneDump) {
-      const parsed = parse(diag.request((seq) => tcpDiagRequest(states, withMemInfo, seq), timeoutMs));
-      if (parsed.errno === undefined || parsed.records.length > 0) return checked(parsed, false);
+      const reply = diag.request((seq) => tcpDiagRequest(states, withMemInfo, seq), timeoutMs);
+      const parsed = parse(reply);
+      if (parsed.errno === undefined || parsed.records.length > 0) {
+        const { records, rejected } = checked(parsed, false);
+        return { records, rejected, reply };
+      }
       // Refused (a kernel without the older request): ask per family from now on.
       oneDump = false;
     }
@@ -105,20 +117,6 @@ export function sockDiagSource(timeoutMs: number, netnsPath?: string, opts: Sock
       rejected += parsed.rejected;
     }
     return { records, rejected };
-  };
-
-  /** The LISTEN dump with meminfo, and its reply where it came in one piece (one dump). */
-  const dumpListeners = (): { records: DiagSocket[]; rejected: number; reply?: Buffer } => {
-    if (oneDump) {
-      const reply = diag.request((seq) => tcpDiagRequest(1 << TCP_LISTEN, true, seq), timeoutMs);
-      const parsed = parseInetDiag(reply);
-      if (parsed.errno === undefined || parsed.records.length > 0) {
-        const { records, rejected } = checked(parsed, false);
-        return { records, rejected, reply };
-      }
-      oneDump = false;
-    }
-    return dump(1 << TCP_LISTEN, true, parseInetDiag);
   };
 
   /** ifindex -> name, asked per sample: a name can change while the socket lives. */
@@ -157,7 +155,15 @@ export function sockDiagSource(timeoutMs: number, netnsPath?: string, opts: Sock
 
   /** The lengths by lookups; undefined when any was refused (a socket is gone: dump instead). */
   const lookedUp = (l: { readonly batch: Buffer; readonly count: number }) => {
-    const parsed = parseExactLengths(diag.request((seq) => (setBatchSeq(l.batch, seq), l.batch), timeoutMs, l.count));
+    const reply = diag.request(
+      (seq) => {
+        setBatchSeq(l.batch, seq);
+        return l.batch;
+      },
+      timeoutMs,
+      l.count,
+    );
+    const parsed = parseExactLengths(reply);
     return parsed.refused === 0 && parsed.rejected === 0 && parsed.records.length === l.count
       ? parsed.records
       : undefined;
@@ -165,7 +171,7 @@ export function sockDiagSource(timeoutMs: number, netnsPath?: string, opts: Sock
 
   return {
     listeners() {
-      const { records: sockets, rejected, reply } = dumpListeners();
+      const { records: sockets, rejected, reply } = dump(1 << TCP_LISTEN, true, parseInetDiag);
       lookups = reply ? lookupBatch(reply, sockets.filter((s) => s.state === TCP_LISTEN)) : undefined;
       const names = deviceNames(sockets);
       const records: ListenerRecord[] = [];
