@@ -35,6 +35,34 @@ export interface SplitReply extends ReplyEnd {
 }
 
 /**
+ * The framing both walks below share: each whole message in order, with the code of an
+ * NLMSG_ERROR (undefined for any other type); `visit` returns true to stop there. Returns
+ * 1 when the bytes end in something that is not a whole message (a header that overruns,
+ * an NLMSG_ERROR too short for its code), else 0. Never throws, whatever the bytes.
+ */
+function walkMessages(
+  buf: Uint8Array,
+  visit: (type: number, payloadOffset: number, payloadLength: number, errorCode: number | undefined) => boolean,
+): number {
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  let off = 0;
+  while (off < buf.byteLength) {
+    if (buf.byteLength - off < NLMSG_HDRLEN) return 1;
+    const len = view.getUint32(off, true);
+    const type = view.getUint16(off + 4, true);
+    if (len < NLMSG_HDRLEN || off + len > buf.byteLength) return 1;
+    let code: number | undefined;
+    if (type === NLMSG_ERROR) {
+      if (len < NLMSG_HDRLEN + 4) return 1;
+      code = view.getInt32(off + NLMSG_HDRLEN, true);
+    }
+    if (visit(type, off + NLMSG_HDRLEN, len - NLMSG_HDRLEN, code)) return 0;
+    off += (len + 3) & ~3;
+  }
+  return 0;
+}
+
+/**
  * Calls `visit` with each message's type and payload range, in order, up to the end of the
  * dump; never throws, whatever the bytes. Allocates nothing per message: a dump of 1,000
  * listeners is walked five times a second by the probe.
@@ -43,23 +71,17 @@ export function forEachMessage(
   buf: Uint8Array,
   visit: (type: number, payloadOffset: number, payloadLength: number) => void,
 ): ReplyEnd {
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  let off = 0;
-  while (off < buf.byteLength) {
-    if (buf.byteLength - off < NLMSG_HDRLEN) return { malformed: 1, complete: false };
-    const len = view.getUint32(off, true);
-    const type = view.getUint16(off + 4, true);
-    if (len < NLMSG_HDRLEN || off + len > buf.byteLength) return { malformed: 1, complete: false };
-    if (type === NLMSG_DONE) return { malformed: 0, complete: true };
-    if (type === NLMSG_ERROR) {
-      if (len < NLMSG_HDRLEN + 4) return { malformed: 1, complete: false };
-      const code = view.getInt32(off + NLMSG_HDRLEN, true);
-      return code === 0 ? { malformed: 0, complete: true } : { malformed: 0, complete: true, errno: code };
+  let end: ReplyEnd = { malformed: 0, complete: false };
+  const malformed = walkMessages(buf, (type, payloadOffset, payloadLength, code) => {
+    if (type === NLMSG_DONE || code === 0) end = { malformed: 0, complete: true };
+    else if (code !== undefined) end = { malformed: 0, complete: true, errno: code };
+    else {
+      visit(type, payloadOffset, payloadLength);
+      return false;
     }
-    visit(type, off + NLMSG_HDRLEN, len - NLMSG_HDRLEN);
-    off += (len + 3) & ~3;
-  }
-  return { malformed: 0, complete: false };
+    return true;
+  });
+  return malformed ? { malformed, complete: false } : end;
 }
 
 /**
@@ -71,23 +93,16 @@ export function forEachBatchReply(
   buf: Uint8Array,
   visit: (type: number, payloadOffset: number, payloadLength: number) => void,
 ): { readonly malformed: number; readonly errors: number } {
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  let off = 0;
   let errors = 0;
-  while (off < buf.byteLength) {
-    if (buf.byteLength - off < NLMSG_HDRLEN) return { malformed: 1, errors };
-    const len = view.getUint32(off, true);
-    const type = view.getUint16(off + 4, true);
-    if (len < NLMSG_HDRLEN || off + len > buf.byteLength) return { malformed: 1, errors };
-    if (type === NLMSG_ERROR) {
-      if (len < NLMSG_HDRLEN + 4) return { malformed: 1, errors };
-      if (view.getInt32(off + NLMSG_HDRLEN, true) !== 0) errors++;
+  const malformed = walkMessages(buf, (type, payloadOffset, payloadLength, code) => {
+    if (code !== undefined) {
+      if (code !== 0) errors++;
     } else if (type !== NLMSG_DONE) {
-      visit(type, off + NLMSG_HDRLEN, len - NLMSG_HDRLEN);
+      visit(type, payloadOffset, payloadLength);
     }
-    off += (len + 3) & ~3;
-  }
-  return { malformed: 0, errors };
+    return false;
+  });
+  return { malformed, errors };
 }
 
 /** Splits a reply into messages; never throws, whatever the bytes. */
