@@ -37,7 +37,8 @@ export interface NamespaceOptions {
 }
 
 /** The TcpExt counters a sample keeps, of the 200-odd in /proc/net/netstat. */
-export const TCPEXT_SELECTION: CounterSelection = new Map([['TcpExt', new Set<string>(TCPEXT_FIELDS)]]);
+const TCPEXT_NAMES: ReadonlySet<string> = new Set<string>(TCPEXT_FIELDS);
+export const TCPEXT_SELECTION: CounterSelection = new Map([['TcpExt', TCPEXT_NAMES]]);
 
 /** The last run of the SYN-queue collector. */
 interface SynRecvRun {
@@ -147,9 +148,8 @@ function sysctlOutcome(sysctls: Timed<SysctlReadResult>): Timed<SysctlReadResult
 
 function pickTcpExt(parsed: ParseResult<KernelCounter>): Partial<Record<TcpExtField, number>> {
   const out: Partial<Record<TcpExtField, number>> = {};
-  const wanted = TCPEXT_SELECTION.get('TcpExt');
   for (const c of parsed.records) {
-    if (c.group === 'TcpExt' && wanted?.has(c.name)) out[c.name as TcpExtField] = c.value;
+    if (c.group === 'TcpExt' && TCPEXT_NAMES.has(c.name)) out[c.name as TcpExtField] = c.value;
   }
   return out;
 }
