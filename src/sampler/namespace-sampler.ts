@@ -38,7 +38,14 @@ export interface NamespaceOptions {
 
 /** The TcpExt counters a sample keeps, of the 200-odd in /proc/net/netstat. */
 const TCPEXT_NAMES: ReadonlySet<string> = new Set<string>(TCPEXT_FIELDS);
-export const TCPEXT_SELECTION: CounterSelection = new Map([['TcpExt', TCPEXT_NAMES]]);
+/**
+ * The TcpExt counters that say a SYN queue may hold something worth a walk of the
+ * established hash: a request socket that outlived its first SYN-ACK (TCPSynRetrans: a
+ * stalled handshake, a flood, a full accept queue holding acked requests), a SYN queue
+ * that filled (drops, cookies), or an accept queue that dropped a completed handshake.
+ */
+const SYN_TROUBLE_NAMES = ['TCPSynRetrans', 'TCPReqQFullDrop', 'TCPReqQFullDoCookies', 'SyncookiesSent', 'ListenOverflows', 'ListenDrops'] as const;
+export const TCPEXT_SELECTION: CounterSelection = new Map([['TcpExt', new Set<string>([...TCPEXT_NAMES, ...SYN_TROUBLE_NAMES])]]);
 
 /** The last run of the SYN-queue collector. */
 interface SynRecvRun {
@@ -47,6 +54,18 @@ interface SynRecvRun {
   readonly endpoints?: readonly SocketEndpoint[];
   /** InSegs read before the run. */
   readonly inSegs?: number;
+  /** The SYN_TROUBLE_NAMES counters read with it; undefined when netstat could not be read. */
+  readonly trouble?: string;
+}
+
+/** The last netstat read that was made (not skipped), and what was known before it. */
+interface NetstatRead {
+  readonly outcome: Timed<ParseResult<KernelCounter>>;
+  readonly tcpExt?: Partial<Record<TcpExtField, number>>;
+  readonly trouble?: string;
+  /** InSegs read before it. */
+  readonly inSegs?: number;
+  readonly atMs: number;
 }
 
 export class NamespaceSampler {
@@ -58,6 +77,9 @@ export class NamespaceSampler {
   private probeTcp: { readonly counters: TcpCounters; readonly atMs: number } | undefined;
   /** Whether sock_diag answered at the last sample: the probe then asks it too. */
   private sockDiagAnswered = false;
+  private netstatRead: NetstatRead | undefined;
+  /** The latest InSegs reading, and when that value was first read. */
+  private inSegsSeen: { readonly value: number; readonly firstMs: number } | undefined;
 
   /**
    * @param synPhaseMs how much sooner than the interval the SYN-queue collector runs the
@@ -72,27 +94,33 @@ export class NamespaceSampler {
     this.state = new ListenerState(opts.peakWindowMs, 2 * opts.intervalMs);
   }
 
-  async sample(): Promise<NamespaceSample> {
+  /**
+   * @param synTurn this sample may walk for the SYN queue although nothing says it holds
+   *   anything (see synTurnWaiting)
+   */
+  async sample(synTurn = true): Promise<NamespaceSample> {
     const nowMs = performance.now();
     // Read before the listeners, so that whatever happens after it shows at the next look.
     // The probe read them a moment ago (every probe does); only without probes, or when
     // that reading is older than half an interval, does the sample read them itself.
     const probed = this.probeTcp !== undefined && nowMs - this.probeTcp.atMs <= this.opts.intervalMs / 2 ? this.probeTcp : undefined;
     const tcp = probed?.counters ?? this.tcpCounters();
+    const synQuiet = this.synQuiet(tcp);
+    const netstat = await this.netstat(tcp, synQuiet, nowMs);
     const synDue = this.opts.synQueueEnabled && (this.synRecv === undefined || nowMs - this.synRecv.at >= this.opts.synQueueIntervalMs);
-    // A SYN queue grows only when a SYN arrives, and every segment the namespace receives
-    // counts in InSegs: after a run that found every SYN queue empty, an unchanged InSegs
-    // means they still are, and the dump (a walk of the kernel's whole established hash,
-    // shared by all namespaces) is skipped until it moves.
-    const synQuiet = this.synRecv?.endpoints?.length === 0 && tcp.inSegs !== undefined && tcp.inSegs === this.synRecv.inSegs;
-    const synRead = synDue && !synQuiet;
-    const othersP = Promise.all([timed(() => this.sources.netstat(TCPEXT_SELECTION)), timed(() => this.sources.sysctls())]);
+    const synRead = synDue && !synQuiet && (synTurn || this.synTrouble(netstat.trouble));
+    const sysctlsP = timed(() => this.sources.sysctls());
     const reads = await readListeners(this.sources, synRead, this.state.knownDevices);
-    const [netstat, sysctls] = await othersP;
+    const sysctls = await sysctlsP;
     if (!probed) this.lastPassiveOpens = tcp.passiveOpens;
     if (synRead) {
       const at = this.synRecv === undefined ? nowMs - this.synPhaseMs : nowMs;
-      this.synRecv = { at, ...(reads.synRecv ? { endpoints: reads.synRecv } : {}), ...(tcp.inSegs !== undefined ? { inSegs: tcp.inSegs } : {}) };
+      this.synRecv = {
+        at,
+        ...(reads.synRecv ? { endpoints: reads.synRecv } : {}),
+        ...(tcp.inSegs !== undefined ? { inSegs: tcp.inSegs } : {}),
+        ...(netstat.trouble !== undefined ? { trouble: netstat.trouble } : {}),
+      };
     }
     if (reads.exact) for (const r of reads.records) if (r.device !== undefined) this.state.knownDevices.set(r.inode, r.device);
     this.sockDiagAnswered = reads.outcomes.sock_diag?.result !== undefined;
@@ -103,10 +131,76 @@ export class NamespaceSampler {
       listeners,
       listenerCounts,
       familiesKnown: reads.familiesKnown,
-      ...(netstat.result ? { tcpExt: pickTcpExt(netstat.result) } : {}),
+      ...(netstat.tcpExt ? { tcpExt: netstat.tcpExt } : {}),
       sysctls: { ...(sysctls.result?.values ?? {}) },
-      outcomes: { ...reads.outcomes, netstat, sysctl: sysctlOutcome(sysctls) },
+      outcomes: { ...reads.outcomes, netstat: netstat.outcome, sysctl: sysctlOutcome(sysctls) },
     };
+  }
+
+  /**
+   * When this namespace waits for a turn to walk for its SYN queue, the time of its last
+   * walk; undefined when it does not wait. It waits when the collector is due and segments
+   * arrived, while nothing says a request socket lasted or a queue filled since its last
+   * walk found none: any request socket it could find then is younger than its first
+   * SYN-ACK timeout, in flight. Each walk visits every socket of the host (the established
+   * hash is shared by all namespaces), so in node-wide mode such walks take turns, one per
+   * sample, oldest first (Sampler); with one namespace it always has the turn.
+   */
+  synTurnWaiting(nowMs: number): number | undefined {
+    const run = this.synRecv;
+    if (!this.opts.synQueueEnabled || run === undefined || nowMs - run.at < this.opts.synQueueIntervalMs) return undefined;
+    const tcp = this.probeTcp?.counters ?? {};
+    if (this.synQuiet(tcp) || this.synTrouble(this.netstatRead?.trouble)) return undefined;
+    return run.at;
+  }
+
+  /**
+   * A SYN queue grows only when a SYN arrives, and every segment the namespace receives
+   * counts in InSegs: after a run that found every SYN queue empty, an unchanged InSegs
+   * means they still are, and the dump (a walk of the kernel's whole established hash,
+   * shared by all namespaces) is skipped until it moves.
+   */
+  private synQuiet(tcp: TcpCounters): boolean {
+    return this.synRecv?.endpoints?.length === 0 && tcp.inSegs !== undefined && tcp.inSegs === this.synRecv.inSegs;
+  }
+
+  /** Whether the SYN queue may hold more than handshakes in flight: see synTurnWaiting. */
+  private synTrouble(trouble: string | undefined): boolean {
+    const run = this.synRecv;
+    return run?.endpoints === undefined || run.endpoints.length > 0 || trouble === undefined || trouble !== run.trouble;
+  }
+
+  /**
+   * The TcpExt counters, read unless none can have moved since the last read. Every one
+   * of them moves only while the kernel handles a received TCP segment (counted in InSegs
+   * first), or an ICMP error that aborts a request socket (ListenDrops). So the read is
+   * skipped when InSegs had stood still for an interval before the last read and still
+   * does (whatever a segment counted before did had landed in the counters by then), and no
+   * request socket exists (synQuiet: the last SYN walk found none and no segment came since).
+   */
+  private async netstat(tcp: TcpCounters, synQuiet: boolean, nowMs: number): Promise<NetstatRead> {
+    const last = this.netstatRead;
+    const seen = this.inSegsSeen;
+    if (
+      synQuiet &&
+      last?.outcome.result !== undefined &&
+      tcp.inSegs !== undefined &&
+      last.inSegs === tcp.inSegs &&
+      seen?.value === tcp.inSegs &&
+      last.atMs - seen.firstMs >= this.opts.intervalMs
+    ) {
+      return { ...last, outcome: { result: last.outcome.result, seconds: 0 } };
+    }
+    const outcome = await timed(() => this.sources.netstat(TCPEXT_SELECTION));
+    const picked = outcome.result ? pickTcpExt(outcome.result) : undefined;
+    this.netstatRead = {
+      outcome,
+      ...(picked ? { tcpExt: picked.tcpExt } : {}),
+      ...(picked?.trouble !== undefined ? { trouble: picked.trouble } : {}),
+      ...(tcp.inSegs !== undefined ? { inSegs: tcp.inSegs } : {}),
+      atMs: nowMs,
+    };
+    return this.netstatRead;
   }
 
   /**
@@ -134,11 +228,16 @@ export class NamespaceSampler {
 
   /** Undefined counters where snmp cannot be read: the sample goes on without the shortcuts. */
   private tcpCounters(): TcpCounters {
+    let counters: TcpCounters;
     try {
-      return this.sources.tcpCounters();
+      counters = this.sources.tcpCounters();
     } catch {
-      return {};
+      counters = {};
     }
+    const inSegs = counters.inSegs;
+    if (inSegs === undefined) this.inSegsSeen = undefined;
+    else if (this.inSegsSeen?.value !== inSegs) this.inSegsSeen = { value: inSegs, firstMs: performance.now() };
+    return counters;
   }
 }
 
@@ -146,10 +245,15 @@ function sysctlOutcome(sysctls: Timed<SysctlReadResult>): Timed<SysctlReadResult
   return sysctls.result && sysctls.result.failed.length > 0 ? { ...sysctls, error: new Error(sysctls.result.failed.join('; ')) } : sysctls;
 }
 
-function pickTcpExt(parsed: ParseResult<KernelCounter>): Partial<Record<TcpExtField, number>> {
-  const out: Partial<Record<TcpExtField, number>> = {};
+/** The exported TcpExt counters, and the SYN_TROUBLE_NAMES values as one comparable string (undefined if any is missing). */
+function pickTcpExt(parsed: ParseResult<KernelCounter>): { tcpExt: Partial<Record<TcpExtField, number>>; trouble?: string } {
+  const tcpExt: Partial<Record<TcpExtField, number>> = {};
+  const trouble = new Map<string, number>();
   for (const c of parsed.records) {
-    if (c.group === 'TcpExt' && TCPEXT_NAMES.has(c.name)) out[c.name as TcpExtField] = c.value;
+    if (c.group !== 'TcpExt') continue;
+    if (TCPEXT_NAMES.has(c.name)) tcpExt[c.name as TcpExtField] = c.value;
+    if ((SYN_TROUBLE_NAMES as readonly string[]).includes(c.name)) trouble.set(c.name, c.value);
   }
-  return out;
+  const values = SYN_TROUBLE_NAMES.map((n) => trouble.get(n));
+  return values.every((v) => v !== undefined) ? { tcpExt, trouble: values.join(' ') } : { tcpExt };
 }

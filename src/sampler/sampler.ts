@@ -129,7 +129,8 @@ export class Sampler {
 
   async sampleOnce(): Promise<Snapshot> {
     const watched = this.currentNamespaces();
-    const results = await mapLimited(watched, NAMESPACE_CONCURRENCY, async (w) => ({ ...w, result: await w.sampler.sample() }));
+    const synTurn = oldestWaiting(watched, performance.now());
+    const results = await mapLimited(watched, NAMESPACE_CONCURRENCY, async (w) => ({ ...w, result: await w.sampler.sample(w.sampler === synTurn) }));
     // A namespace whose process exited during the sample is gone, and its failed reads say
     // nothing about the sources: it leaves this snapshot instead of marking them down.
     const sampled = results.filter((s) => !Object.values(s.result.outcomes).some((o) => o.error) || s.target.sources.alive());
@@ -256,6 +257,21 @@ export class Sampler {
       });
     }
   }
+}
+
+/**
+ * The one namespace that may walk for its SYN queue this sample with nothing but traffic to
+ * go by (NamespaceSampler.synTurnWaiting): the one that has waited longest. A walk visits
+ * every socket of the host, so 250 busy namespaces walking every 30 s each cost several
+ * percent of a core for handshakes in flight; taking turns bounds that to one walk a sample.
+ */
+function oldestWaiting(watched: readonly Watched[], nowMs: number): NamespaceSampler | undefined {
+  let oldest: { readonly sampler: NamespaceSampler; readonly since: number } | undefined;
+  for (const w of watched) {
+    const since = w.sampler.synTurnWaiting(nowMs);
+    if (since !== undefined && (oldest === undefined || since < oldest.since)) oldest = { sampler: w.sampler, since };
+  }
+  return oldest?.sampler;
 }
 
 /** A namespace's place in the SYN-queue period, from its key: spread, and the same at every start. */

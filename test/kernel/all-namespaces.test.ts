@@ -100,6 +100,25 @@ describe('--namespaces=all', () => {
     expect(valueOf(later, 'listenq_listen_overflows_total', { netns: netnsInode(ns) })).toBe(kernel);
   });
 
+  it('shows a new overflow at once in a namespace that stood idle, its netstat read skipped meanwhile', async () => {
+    const ns = await createNetns('lq-all');
+    spaces.push(ns);
+    const l = await listen(ns, { addr: '127.0.0.1', backlog: 1 });
+    const sel = { netns: netnsInode(ns) };
+    let m = await metricsWhere('the new namespace', (s) => valueOf(s, 'listenq_accept_queue_limit', { ...sel, port: String(l.port) }) === 1);
+    expect(valueOf(m, 'listenq_listen_overflows_total', sel)).toBe(0);
+    // No segment for 5 samples: its SYN_RECV walk found none and InSegs stands still, so
+    // the sample reuses its netstat counters instead of reading them.
+    await new Promise((r) => setTimeout(r, 1000));
+    const c = await connectClients(ns, '127.0.0.1', l.port, 5);
+    await waitFor('overflows in the kernel', async () => ((await tcpExtCounter(ns, 'ListenOverflows')) > 0 ? true : undefined));
+    await c.stop();
+    await new Promise((r) => setTimeout(r, 300));
+    const kernel = await tcpExtCounter(ns, 'ListenOverflows');
+    m = await metricsWhere(`overflows = ${kernel}`, (s) => valueOf(s, 'listenq_listen_overflows_total', sel) === kernel);
+    expect(valueOf(m, 'listenq_listen_drops_total', sel)).toBe(await tcpExtCounter(ns, 'ListenDrops'));
+  });
+
   it('drops a namespace once its last process exits', async () => {
     const id = netnsInode(spaces[2]!);
     // The namespace itself stays (ip netns keeps it mounted), but no process lives in it.
