@@ -71,10 +71,14 @@ export function parseNetstat(text: string, select?: CounterSelection): ParseResu
     if (skipped) continue;
     const names = namesText.trim().split(/\s+/);
     if (names.length !== nums.length) rejected++;
-    for (let k = 0; k < names.length && k < nums.length; k++) {
+    // With a selection, each wanted name is looked for in the line rather than each of the
+    // line's 130-odd names in the set: hashing every name, new strings at every read, was
+    // most of what was left of the parse.
+    const fields = wanted ? wantedIndexes(names, wanted) : names.keys();
+    for (const k of fields) {
       const name = names[k];
       const num = nums[k];
-      if (name === undefined || num === undefined || (wanted && !wanted.has(name))) continue;
+      if (name === undefined || num === undefined) continue;
       if (wanted && !COUNT_RE.test(num)) {
         rejected++;
         continue;
@@ -87,4 +91,14 @@ export function parseNetstat(text: string, select?: CounterSelection): ParseResu
   }
   if (pending !== undefined) rejected++;
   return { records, rejected };
+}
+
+/** Where the wanted names stand in a names line, in the line's order (first occurrence of each). */
+function wantedIndexes(names: readonly string[], wanted: ReadonlySet<string>): number[] {
+  const at: number[] = [];
+  for (const name of wanted) {
+    const k = names.indexOf(name);
+    if (k >= 0) at.push(k);
+  }
+  return at.sort((a, b) => a - b);
 }
