@@ -168,6 +168,21 @@ export async function listen(ns: Netns, o: ListenOptions): Promise<Listener> {
   return { port: first.port, process: p };
 }
 
+/**
+ * A veth pair between two namespaces, `a` with 10.201.0.1/24 and `b` with 10.201.0.2/24:
+ * packets between them cross a real device, as a pod's do, instead of loopback.
+ * Returns a's address. The pair goes away with either namespace.
+ */
+export async function vethBetween(a: Netns, b: Netns): Promise<string> {
+  const [ea, eb] = ['lqa', 'lqb'].map((p) => `${p}${randomBytes(3).toString('hex')}`) as [string, string];
+  await execFileP('ip', ['-n', a.name, 'link', 'add', ea, 'type', 'veth', 'peer', 'name', eb, 'netns', b.name]);
+  for (const [ns, dev, addr] of [[a, ea, '10.201.0.1/24'], [b, eb, '10.201.0.2/24']] as const) {
+    await execFileP('ip', ['-n', ns.name, 'addr', 'add', addr, 'dev', dev]);
+    await execFileP('ip', ['-n', ns.name, 'link', 'set', dev, 'up']);
+  }
+  return '10.201.0.1';
+}
+
 /** COUNT client connections to addr:port, held open by a helper process. */
 export async function connectClients(ns: Netns, addr: string, port: number, count: number): Promise<ManagedProcess> {
   const p = ns.start([PYTHON, QUEUE_HELPER, 'connect', '--addr', addr, '--port', String(port), '--count', String(count)]);

@@ -47,6 +47,13 @@ const TCPEXT_NAMES: ReadonlySet<string> = new Set<string>(TCPEXT_FIELDS);
 const SYN_TROUBLE_NAMES = ['TCPSynRetrans', 'TCPReqQFullDrop', 'TCPReqQFullDoCookies', 'SyncookiesSent', 'ListenOverflows', 'ListenDrops'] as const;
 export const TCPEXT_SELECTION: CounterSelection = new Map([['TcpExt', new Set<string>([...TCPEXT_NAMES, ...SYN_TROUBLE_NAMES])]]);
 
+/**
+ * How long /proc/net/dev must have read the same before a look at PassiveOpens for a probe
+ * to trust it: far longer than a received packet takes to get from its device's counter
+ * through TCP, even with softirqs deferred to ksoftirqd.
+ */
+const DEVICES_SETTLE_MS = 100;
+
 /** The last run of the SYN-queue collector. */
 interface SynRecvRun {
   readonly at: number;
@@ -78,6 +85,12 @@ export class NamespaceSampler {
   /** Whether sock_diag answered at the last sample: the probe then asks it too. */
   private sockDiagAnswered = false;
   private netstatRead: NetstatRead | undefined;
+  /** /proc/net/dev as last read (a copy), and when those bytes were first read. */
+  private devicesSeen: { readonly bytes: Buffer; readonly firstMs: number } | undefined;
+  /** When PassiveOpens was last read and compared (a probe's look, or a sample's own read). */
+  private lastLookMs: number | undefined;
+  /** Whether the last look found nothing new, so the next probe reads the devices first. */
+  private devicesWorthReading = true;
   /** The latest InSegs reading, and when that value was first read. */
   private inSegsSeen: { readonly value: number; readonly firstMs: number } | undefined;
 
@@ -112,7 +125,10 @@ export class NamespaceSampler {
     const sysctlsP = timed(() => this.sources.sysctls());
     const reads = await readListeners(this.sources, synRead, this.state.knownDevices);
     const sysctls = await sysctlsP;
-    if (!probed) this.lastPassiveOpens = tcp.passiveOpens;
+    if (!probed) {
+      this.lastPassiveOpens = tcp.passiveOpens;
+      this.lastLookMs = nowMs;
+    }
     if (synRead) {
       const at = this.synRecv === undefined ? nowMs - this.synPhaseMs : nowMs;
       this.synRecv = {
@@ -211,9 +227,15 @@ export class NamespaceSampler {
    * when sock_diag did not answer at the last sample.
    */
   probe(nowMs: number, published: readonly ListenerSample[]): Map<number, ListenerSample> {
+    // Where connections keep arriving the devices' counters move at nearly every probe, and
+    // reading them first would only add a read: they are read after a look that found
+    // nothing new.
+    if (!this.state.anyFull && this.devicesWorthReading && this.devicesQuiet()) return new Map();
     const counters = this.tcpCounters();
     this.probeTcp = { counters, atMs: performance.now() };
+    this.lastLookMs = performance.now();
     const opens = counters.passiveOpens;
+    this.devicesWorthReading = opens !== undefined && opens === this.lastPassiveOpens;
     if (opens !== undefined && opens === this.lastPassiveOpens && !this.state.anyFull) return new Map();
     this.lastPassiveOpens = opens;
     if (this.sockDiagAnswered && this.sources.sockDiag) return this.state.observe(this.sources.sockDiag.lengths().records, published, nowMs);
@@ -224,6 +246,31 @@ export class NamespaceSampler {
       if (published.some((l) => l.family === family)) lengths.push(...this.sources.listenersNow(family).records);
     }
     return this.state.observe(lengths, published, nowMs);
+  }
+
+  /**
+   * Whether no packet can have arrived since the last look at PassiveOpens: /proc/net/dev
+   * (4 µs, a quarter of snmp) reads as it did, and already did a while before that look. A
+   * handshake completes only when a segment arrives, and every packet a namespace receives
+   * comes in through one of its devices, which count it. A device may count a packet a
+   * moment before TCP has handled it (or, in some drivers, after): so the counters must
+   * have stood still since DEVICES_SETTLE_MS before the last look, by when whatever they
+   * counted had landed in PassiveOpens and the queues. Unreadable: not quiet.
+   */
+  private devicesQuiet(): boolean {
+    let bytes: Uint8Array;
+    try {
+      bytes = this.sources.deviceCounters();
+    } catch {
+      this.devicesSeen = undefined;
+      return false;
+    }
+    const seen = this.devicesSeen;
+    if (seen === undefined || !seen.bytes.equals(bytes)) {
+      this.devicesSeen = { bytes: Buffer.from(bytes), firstMs: performance.now() };
+      return false;
+    }
+    return this.lastLookMs !== undefined && this.lastLookMs - seen.firstMs >= DEVICES_SETTLE_MS;
   }
 
   /** Undefined counters where snmp cannot be read: the sample goes on without the shortcuts. */

@@ -27,11 +27,16 @@ export class ProcFile {
   ) {}
 
   read(): string {
+    return this.readBytes().toString('latin1');
+  }
+
+  /** The file's bytes, in the reused buffer: valid until the next read. */
+  readBytes(): Buffer {
     try {
       this.fd ??= this.open(this.path);
       for (;;) {
         const n = readSync(this.fd, this.buf, 0, this.buf.length, 0);
-        if (n < this.buf.length) return this.buf.toString('latin1', 0, n);
+        if (n < this.buf.length) return this.buf.subarray(0, n);
         if (this.buf.length >= MAX_BYTES) throw new Error(`${this.path} is larger than ${MAX_BYTES} bytes`);
         this.buf = Buffer.allocUnsafe(this.buf.length * 2);
       }

@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startExporter } from '../support/exporter.js';
 import { valueOf } from '../../lab/exposition.js';
-import { createNetns, type Netns, PYTHON, QUEUE_HELPER, waitFor } from '../../lab/netns.js';
+import { connectClients, createNetns, listen, type Netns, PYTHON, QUEUE_HELPER, vethBetween, waitFor } from '../../lab/netns.js';
 
 let ns: Netns;
 beforeEach(async () => {
@@ -57,5 +57,30 @@ describe('fast path', () => {
     await waitFor('burst done', async () => ((await p.nextLine(5000)).includes('done') ? true : undefined));
     const m = await exp.metrics();
     expect(valueOf(m, 'listenq_accept_queue_peak_length', { port: String(port) })).toBe(0);
+  });
+
+  it('sees connections that arrive over a real device while the probe had stood down on /proc/net/dev', async () => {
+    const clients = await createNetns();
+    try {
+      const addr = await vethBetween(ns, clients);
+      const l = await listen(ns, { addr, backlog: 4 });
+      const exp = await startExporter(ns, ['--sample.interval=1h', '--sample.fast-interval=50ms']);
+      const sel = { port: String(l.port) };
+      expect(valueOf(await exp.metrics(), 'listenq_accept_queue_limit', sel)).toBe(4);
+      // No scrape and no packet for a while: the probe reads /proc/net/dev, finds it as it
+      // was, and looks no further.
+      await new Promise((r) => setTimeout(r, 600));
+      const held = await connectClients(clients, addr, l.port, 7);
+      await new Promise((r) => setTimeout(r, 800));
+      // The first scrape since: the probe must have seen the queue fill over the veth on
+      // its own, and timed it full from then (a probe woken by this scrape would credit ~0).
+      const m = await exp.metrics();
+      expect(valueOf(m, 'listenq_samples_total')).toBe(1);
+      expect(valueOf(m, 'listenq_accept_queue_peak_length', sel)).toBe(5);
+      expect(valueOf(m, 'listenq_accept_queue_full_seconds_total', sel)).toBeGreaterThan(0.4);
+      await held.stop();
+    } finally {
+      await clients.destroy();
+    }
   });
 });

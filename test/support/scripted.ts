@@ -24,6 +24,10 @@ export function scriptedSources(overrides: Partial<KernelSources>): KernelSource
     sysctls: async () => ({ values: {}, rejected: 0, failed: [] }),
     ssWithSynRecv: async () => ({ listeners: await sources.ssListeners(), synRecv: { records: [], rejected: 0 } }),
     tcpCounters: () => ({}),
+    // Unreadable unless a test scripts it: the probe then goes by PassiveOpens alone.
+    deviceCounters: () => {
+      throw new Error('no /proc/net/dev scripted');
+    },
     listenersNow: () => ({ records: [], rejected: 0 }),
     dispose: () => undefined,
     ...overrides,

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { ListenerRecord } from '../../src/listener/fields.js';
 import { scriptedSampler, scriptedSources } from '../support/scripted.js';
 
-function scripted() {
+function scripted(devices?: { bytes: string }) {
   const state = { opens: 100, queueLength: 0, tableReads: 0, counterReads: 0 };
   const rec = (): ListenerRecord => ({ family: 'ipv4', address: '127.0.0.1', port: 80, queueLength: state.queueLength, limit: 4, inode: 7 });
   const sources = scriptedSources({
@@ -15,6 +15,7 @@ function scripted() {
       state.counterReads++;
       return { passiveOpens: state.opens };
     },
+    ...(devices ? { deviceCounters: () => Buffer.from(devices.bytes) } : {}),
     listenersNow: (family) => {
       state.tableReads++;
       const { limit: _limit, ...withoutLimit } = rec();
@@ -94,5 +95,35 @@ describe('fast probe', () => {
     state.opens++;
     sampler.probe(1);
     expect(state.tableReads).toBe(1); // ipv4 only
+  });
+
+  it('stands down on /proc/net/dev once it has read the same since a while before the last look at PassiveOpens', async () => {
+    const devices = { bytes: 'lo: 10 1 0 0 0 0 0 0 10 1 0 0 0 0 0 0\n' };
+    const { state, sampler } = scripted(devices);
+    await sampler.sampleOnce(); // reads PassiveOpens itself: a look
+    sampler.probe(1); // first read of the devices: nothing to compare with
+    sampler.probe(2); // the same bytes, but first read after the last look
+    expect(state.counterReads).toBe(3);
+    await new Promise((r) => setTimeout(r, 120));
+    sampler.probe(3); // still the same bytes, first read 120 ms before: a look
+    sampler.probe(4);
+    sampler.probe(5);
+    expect(state.counterReads).toBe(4); // nothing received since well before the last look
+
+    devices.bytes = 'lo: 11 2 0 0 0 0 0 0 11 2 0 0 0 0 0 0\n'; // a packet came in
+    state.opens++;
+    expect(sampler.probe(6)).toBe(false);
+    expect(state.counterReads).toBe(5);
+    expect(state.tableReads).toBe(1); // PassiveOpens moved: the lengths were read
+  });
+
+  it('never stands down while a queue is full', async () => {
+    const devices = { bytes: 'lo: 10 1\n' };
+    const { state, sampler } = scripted(devices);
+    state.queueLength = 5; // over its limit of 4
+    await sampler.sampleOnce();
+    await new Promise((r) => setTimeout(r, 120));
+    for (let i = 1; i <= 4; i++) sampler.probe(i);
+    expect(state.tableReads).toBe(4);
   });
 });
