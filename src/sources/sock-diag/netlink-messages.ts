@@ -152,13 +152,25 @@ export const INET_DIAG_SOCKID_BYTES = 48;
  * error where it is gone or the lookup finds another socket (the cookie differs).
  */
 export function inetDiagExactRequest(family: number, sockid: Uint8Array, seq: number): Buffer {
-  const buf = Buffer.alloc(NLMSG_HDRLEN + 56);
+  const buf = Buffer.alloc(EXACT_REQUEST_BYTES);
   header(buf, SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST, seq);
   buf.writeUInt8(family, 16);
   buf.writeUInt8(IPPROTO_TCP, 17);
   buf.writeUInt32LE((1 << TCP_LISTEN) >>> 0, 20);
   buf.set(sockid.subarray(0, INET_DIAG_SOCKID_BYTES), 24);
   return buf;
+}
+
+const EXACT_REQUEST_BYTES = NLMSG_HDRLEN + 56;
+
+/** Whether request `index` of a batch of inetDiagExactRequest messages asks for this socket. */
+export function batchAsksFor(batch: Buffer, index: number, family: number, sockid: Uint8Array): boolean {
+  const at = index * EXACT_REQUEST_BYTES;
+  return (
+    at + EXACT_REQUEST_BYTES <= batch.length &&
+    batch[at + 16] === family &&
+    batch.compare(sockid, 0, INET_DIAG_SOCKID_BYTES, at + 24, at + 24 + INET_DIAG_SOCKID_BYTES) === 0
+  );
 }
 
 /** Sets the sequence number of every message of a batch built beforehand. */

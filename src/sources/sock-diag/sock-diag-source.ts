@@ -15,6 +15,7 @@ import { NetlinkSocket } from './netlink-socket.js';
 import {
   AF_INET,
   AF_INET6,
+  batchAsksFor,
   getLinkRequest,
   INET_DIAG_SOCKID_BYTES,
   inetDiagExactRequest,
@@ -139,17 +140,14 @@ export function sockDiagSource(timeoutMs: number, netnsPath?: string, opts: Sock
    */
   const lookupBatch = (reply: Buffer, sockets: readonly DiagSocket[]): { batch: Buffer; count: number } | undefined => {
     if (sockets.length === 0 || sockets.length > MAX_LOOKUPS) return undefined;
+    const sockid = (s: DiagSocket) => reply.subarray(s.messageOffset + 4, s.messageOffset + 4 + INET_DIAG_SOCKID_BYTES);
+    const family = (s: DiagSocket) => (s.family === 'ipv4' ? AF_INET : AF_INET6);
+    // The same sockets as the batch already built (the usual case): it asks for them still.
+    const known = lookups;
+    if (known?.count === sockets.length && sockets.every((s, i) => batchAsksFor(known.batch, i, family(s), sockid(s)))) return known;
     const endpoints = new Set(sockets.map((s) => `${s.family} ${s.address} ${s.port} ${s.ifindex}`));
     if (endpoints.size !== sockets.length) return undefined;
-    const batch = Buffer.concat(
-      sockets.map((s) =>
-        inetDiagExactRequest(
-          s.family === 'ipv4' ? AF_INET : AF_INET6,
-          reply.subarray(s.messageOffset + 4, s.messageOffset + 4 + INET_DIAG_SOCKID_BYTES),
-          0,
-        ),
-      ),
-    );
+    const batch = Buffer.concat(sockets.map((s) => inetDiagExactRequest(family(s), sockid(s), 0)));
     return { batch, count: sockets.length };
   };
 
