@@ -59,7 +59,7 @@ export const FLAGS = [
     name: 'sample.fast-interval',
     kind: { type: 'duration', minMs: 0, maxMs: HOUR_MS },
     default: '200ms',
-    help: 'Period of the cheap probe between samples that catches short bursts in peaks and full time; it reads /proc/net/snmp and asks for the listeners\' lengths again only when a connection arrived. A queue full for longer than this is always seen. 0s turns it off.',
+    help: 'Period of the cheap probe between samples that catches short bursts in peaks and full time; it reads /proc/net/dev or /proc/net/snmp and asks for the listeners\' lengths again only when a connection arrived. A queue full for longer than this is always seen. 0s turns it off.',
   },
   {
     name: 'peak.window',
@@ -95,7 +95,7 @@ export const FLAGS = [
     name: 'collector.syn-queue.interval',
     kind: { type: 'duration', minMs: 50, maxMs: HOUR_MS },
     default: '30s',
-    help: 'How often the SYN-queue collector runs; it runs as part of a sample, never more often than --sample.interval.',
+    help: 'How often the SYN-queue collector runs; it runs as part of a sample, never more often than --sample.interval. Where a namespace has traffic but no sign of a lasting half-open connection (no SYN-ACK retransmit, SYN-queue drop, cookie or accept-queue drop since its last run, which found none), namespaces take turns: one run a sample.',
   },
   {
     name: 'namespaces',
