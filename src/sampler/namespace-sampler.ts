@@ -61,8 +61,16 @@ interface SynRecvRun {
   readonly endpoints?: readonly SocketEndpoint[];
   /** InSegs read before the run. */
   readonly inSegs?: number;
+  /** TcpReading.seq of the latest reading when the run was made. */
+  readonly readingSeq: number;
   /** The SYN_TROUBLE_NAMES counters read with it; undefined when netstat could not be read. */
   readonly trouble?: string;
+}
+
+/** A reading of the TCP counters; seq counts the readings, so that a later one is known. */
+interface TcpReading {
+  readonly counters: TcpCounters;
+  readonly seq: number;
 }
 
 /** The last netstat read that was made (not skipped), and what was known before it. */
@@ -93,6 +101,8 @@ export class NamespaceSampler {
   private devicesWorthReading = true;
   /** The latest InSegs reading, and when that value was first read. */
   private inSegsSeen: { readonly value: number; readonly firstMs: number } | undefined;
+  /** The latest reading of the TCP counters, by a probe or a sample. */
+  private latestTcp: TcpReading = { counters: {}, seq: 0 };
 
   /**
    * @param synPhaseMs how much sooner than the interval the SYN-queue collector runs the
@@ -114,9 +124,9 @@ export class NamespaceSampler {
   async sample(synTurn = true): Promise<NamespaceSample> {
     const nowMs = performance.now();
     // Read before the listeners, so that whatever happens after it shows at the next look.
-    // The probe read them a moment ago (every probe does); only without probes, or when
-    // that reading is older than half an interval, does the sample read them itself.
-    const probed = this.probeTcp !== undefined && nowMs - this.probeTcp.atMs <= this.opts.intervalMs / 2 ? this.probeTcp : undefined;
+    // A probe that looked a moment ago read them; without one (no probes, or probes that
+    // found the devices quiet) within half an interval, the sample reads them itself.
+    const probed = this.recentProbe(nowMs);
     const tcp = probed?.counters ?? this.tcpCounters();
     const synQuiet = this.synQuiet(tcp);
     const netstat = await this.netstat(tcp, synQuiet, nowMs);
@@ -133,6 +143,7 @@ export class NamespaceSampler {
       const at = this.synRecv === undefined ? nowMs - this.synPhaseMs : nowMs;
       this.synRecv = {
         at,
+        readingSeq: this.latestTcp.seq,
         ...(reads.synRecv ? { endpoints: reads.synRecv } : {}),
         ...(tcp.inSegs !== undefined ? { inSegs: tcp.inSegs } : {}),
         ...(netstat.trouble !== undefined ? { trouble: netstat.trouble } : {}),
@@ -165,9 +176,19 @@ export class NamespaceSampler {
   synTurnWaiting(nowMs: number): number | undefined {
     const run = this.synRecv;
     if (!this.opts.synQueueEnabled || run === undefined || nowMs - run.at < this.opts.synQueueIntervalMs) return undefined;
-    const tcp = this.probeTcp?.counters ?? {};
+    // By the reading the sample will use: a recent probe's, or one it makes itself. For that,
+    // only a reading taken after the walk says whether a segment came since; without one
+    // the namespace may have had traffic, and waits.
+    const latest = this.latestTcp;
+    const tcp = this.recentProbe(nowMs)?.counters ?? (latest.seq > run.readingSeq ? latest.counters : {});
     if (this.synQuiet(tcp) || this.synTrouble(this.netstatRead?.trouble)) return undefined;
     return run.at;
+  }
+
+  /** The probe's reading of the TCP counters if it is recent enough for a sample to use. */
+  private recentProbe(nowMs: number): { readonly counters: TcpCounters } | undefined {
+    const probe = this.probeTcp;
+    return probe !== undefined && nowMs - probe.atMs <= this.opts.intervalMs / 2 ? probe : undefined;
   }
 
   /**
@@ -281,6 +302,7 @@ export class NamespaceSampler {
     } catch {
       counters = {};
     }
+    this.latestTcp = { counters, seq: this.latestTcp.seq + 1 };
     const inSegs = counters.inSegs;
     if (inSegs === undefined) this.inSegsSeen = undefined;
     else if (this.inSegsSeen?.value !== inSegs) this.inSegsSeen = { value: inSegs, firstMs: performance.now() };

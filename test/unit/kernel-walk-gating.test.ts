@@ -110,21 +110,24 @@ describe('the netstat read', () => {
 });
 
 describe('SYN_RECV walks in namespaces with traffic', () => {
-  function node(count: number) {
+  function node(count: number, intervalMs = 1000) {
     const spaces = Array.from({ length: count }, (_, i) => ({ key: `ns${i}`, ...kernel() }));
     const provider: NamespaceProvider = () => spaces.map((s) => ({ key: s.key, labels: { netns: s.key }, sources: s.sources }));
     const sampler = new Sampler(
       provider,
-      { intervalMs: 1000, fastIntervalMs: 0, peakWindowMs: 60_000, synQueueEnabled: true, synQueueIntervalMs: 0, maxListeners: 100 },
+      { intervalMs, fastIntervalMs: 0, peakWindowMs: 60_000, synQueueEnabled: true, synQueueIntervalMs: 0, maxListeners: 100 },
       silentLog,
     );
-    const sample = async () => {
+    const quiet = new Set<string>();
+    /** @param probeFirst a fast probe reads the counters after the traffic, before the sample */
+    const sample = async (probeFirst = false) => {
       const before = spaces.map((s) => s.k.calls.synRecv);
-      for (const s of spaces) s.k.inSegs = (s.k.inSegs ?? 0) + 10; // traffic everywhere
+      for (const s of spaces) if (!quiet.has(s.key)) s.k.inSegs = (s.k.inSegs ?? 0) + 10; // traffic
+      if (probeFirst) sampler.probe();
       await sampler.sampleOnce();
       return spaces.flatMap((s, i) => (s.k.calls.synRecv > (before[i] ?? 0) ? [s.key] : []));
     };
-    return { spaces, sample };
+    return { spaces, sample, quiet };
   }
 
   it('take turns, one a sample, oldest first, while nothing says a request socket lasted', async () => {
@@ -149,6 +152,27 @@ describe('SYN_RECV walks in namespaces with traffic', () => {
     a.k.synRecv = [];
     expect(await sample()).toEqual(['ns0', 'ns1']); // ns0 to see whether its entry went; ns1's turn
     expect(await sample()).toEqual(['ns2']);
+  });
+
+  it('pass a namespace that a reading since its walk found quiet, and give it turns again once segments come', async () => {
+    const { sample, quiet } = node(3);
+    await sample();
+    quiet.add('ns0'); // no segment since its walk found none: its SYN queue is still empty
+    expect(await sample(true)).toEqual(['ns1']);
+    expect(await sample(true)).toEqual(['ns2']);
+    expect(await sample()).toEqual(['ns1']); // without a probe, the last sample's reading says it
+    quiet.delete('ns0'); // segments again: ns0 has waited longest
+    expect(await sample(true)).toEqual(['ns0']);
+  });
+
+  it('wait for a turn where no reading since the walk says whether segments came', async () => {
+    const { sample } = node(2, INTERVAL_MS);
+    await sample();
+    expect(await sample(true)).toEqual(['ns0']); // the walk uses the probe's reading
+    await sleep(INTERVAL_MS); // too old for a sample to use: the next ones read for themselves
+    expect(await sample()).toEqual(['ns1']);
+    // ns0's probe read the same InSegs as its walk, but before it: it says nothing of since
+    expect(await sample()).toEqual(['ns0']);
   });
 
   it('with one namespace, walk whenever due, as before', async () => {
