@@ -129,8 +129,12 @@ export class Sampler {
 
   async sampleOnce(): Promise<Snapshot> {
     const watched = this.currentNamespaces();
-    const synTurn = oldestWaiting(watched, performance.now());
-    const results = await mapLimited(watched, NAMESPACE_CONCURRENCY, async (w) => ({ ...w, result: await w.sampler.sample(w.sampler === synTurn) }));
+    // Alone, a namespace always has the turn: its sample's own reading decides, not one from before.
+    const synTurn = watched.length === 1 ? undefined : oldestWaiting(watched, performance.now());
+    const results = await mapLimited(watched, NAMESPACE_CONCURRENCY, async (w) => ({
+      ...w,
+      result: await w.sampler.sample(watched.length === 1 || w.sampler === synTurn),
+    }));
     // A namespace whose process exited during the sample is gone, and its failed reads say
     // nothing about the sources: it leaves this snapshot instead of marking them down.
     const sampled = results.filter((s) => !Object.values(s.result.outcomes).some((o) => o.error) || s.target.sources.alive());

@@ -179,4 +179,13 @@ describe('SYN_RECV walks in namespaces with traffic', () => {
     const { sample } = node(1);
     for (let i = 0; i < 4; i++) expect(await sample()).toEqual(['ns0']);
   });
+
+  it('with one namespace, walk at the first sample that finds segments after a quiet one', async () => {
+    const { sample, quiet } = node(1);
+    await sample();
+    quiet.add('ns0');
+    expect(await sample()).toEqual([]); // no segment since the walk: nothing to find
+    quiet.delete('ns0');
+    expect(await sample()).toEqual(['ns0']);
+  });
 });
