@@ -130,10 +130,11 @@ export class Sampler {
   async sampleOnce(): Promise<Snapshot> {
     const watched = this.currentNamespaces();
     // Alone, a namespace always has the turn: its sample's own reading decides, not one from before.
-    const synTurn = watched.length === 1 ? undefined : oldestWaiting(watched, performance.now());
+    const alone = watched.length === 1;
+    const synTurn = alone ? undefined : oldestWaiting(watched, performance.now());
     const results = await mapLimited(watched, NAMESPACE_CONCURRENCY, async (w) => ({
       ...w,
-      result: await w.sampler.sample(watched.length === 1 || w.sampler === synTurn),
+      result: await w.sampler.sample(alone || w.sampler === synTurn),
     }));
     // A namespace whose process exited during the sample is gone, and its failed reads say
     // nothing about the sources: it leaves this snapshot instead of marking them down.
