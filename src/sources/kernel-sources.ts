@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import type { Config } from '../config/config.js';
 import type { Family } from '../net/ip-address.js';
 import type { ListenerRecord } from '../listener/fields.js';
-import { type CounterSelection, type KernelCounter, parseNetstat } from './netstat.js';
+import { type CounterSelection, type GroupFieldPositions, type KernelCounter, parseNetstat } from './netstat.js';
+import { FieldPositions } from './line-fields.js';
 import type { ParseResult } from './parse-result.js';
 import { parseProcNetTcp, readListenSection } from './proc-net-tcp.js';
 import { ProcFile } from './proc-file.js';
@@ -97,6 +98,8 @@ export function kernelSources(cfg: Config, target?: SourceTarget): KernelSources
   const sockstat = new ProcFile(net('sockstat'));
   const sockstat6 = new ProcFile(net('sockstat6'));
   const devices = new ProcFile(net('dev'));
+  const snmpFields = new FieldPositions();
+  const netstatFields: GroupFieldPositions = new Map();
   // Another namespace's sysctl files open from inside it with the native addon; without
   // it, cat runs inside it.
   const sysctlAccess: { readonly files: SysctlFiles } | { readonly enter: CommandLine } = !other
@@ -125,7 +128,7 @@ export function kernelSources(cfg: Config, target?: SourceTarget): KernelSources
         return { records: [], rejected: 0 };
       }
     },
-    netstat: async (select) => parseNetstat(netstat.read(), select),
+    netstat: async (select) => parseNetstat(netstat.read(), select, netstatFields),
     sysctls: async () => {
       if ('files' in sysctlAccess) return readSysctls(sysctlAccess.files);
       const now = performance.now();
@@ -135,7 +138,7 @@ export function kernelSources(cfg: Config, target?: SourceTarget): KernelSources
       return sysctlCache.result;
     },
     ssWithSynRecv: () => readSsListenersAndSynRecv(ss, t),
-    tcpCounters: () => parseTcpCounters(snmp.read()),
+    tcpCounters: () => parseTcpCounters(snmp.read(), snmpFields),
     deviceCounters: () => devices.readBytes(),
     dispose: () => {
       for (const f of files) f.close();

@@ -3,6 +3,7 @@
  * then `Group: values...`. Fields are read by header name, never by position, because
  * newer kernels add fields.
  */
+import { FieldPositions, fieldAt, fieldStarts } from './line-fields.js';
 import type { ParseResult } from './parse-result.js';
 
 export interface KernelCounter {
@@ -13,6 +14,9 @@ export interface KernelCounter {
 
 /** Which counters a parse keeps: group -> field names. */
 export type CounterSelection = ReadonlyMap<string, ReadonlySet<string>>;
+
+/** Where the fields of each group's names line stand, kept by a reader from read to read. */
+export type GroupFieldPositions = Map<string, FieldPositions>;
 
 const COUNT_RE = /^-?\d+$/;
 const NAME_RE = /^\w+$/;
@@ -37,8 +41,9 @@ function groupLine(line: string): GroupLine | null {
  *   sample wants 8 of the file's 200-odd counters, and checking and converting every field
  *   was most of its cost. The lines of other groups are still paired, so a broken pair
  *   counts as rejected as before.
+ * @param positions with a selection: where each group's wanted fields stand
  */
-export function parseNetstat(text: string, select?: CounterSelection): ParseResult<KernelCounter> {
+export function parseNetstat(text: string, select?: CounterSelection, positions: GroupFieldPositions = new Map()): ParseResult<KernelCounter> {
   const records: KernelCounter[] = [];
   let rejected = 0;
   // The line waiting for its partner: a names line, or a line that did not parse (null).
@@ -57,32 +62,29 @@ export function parseNetstat(text: string, select?: CounterSelection): ParseResu
     const valuesText = current?.rest;
     const wanted = group === undefined ? undefined : select?.get(group);
     const skipped = select !== undefined && wanted === undefined;
-    const nums = skipped ? [] : valuesText?.trim().split(/\s+/);
-    // A line of values must be all numbers; a second line of names is a broken pair. With
-    // a selection, the first field says which of the two a line is.
-    const isValues =
-      valuesText !== undefined && (select ? VALUES_START_RE.test(valuesText) : nums?.every((n) => COUNT_RE.test(n)));
-    if (group === undefined || namesText === undefined || current?.group !== group || !isValues || !nums) {
+    // With a selection, the first field says whether a line is values rather than a second
+    // line of names; without one, every field must be a number.
+    const nums = select ? undefined : valuesText?.trim().split(/\s+/);
+    const isValues = valuesText !== undefined && (select ? VALUES_START_RE.test(valuesText) : nums?.every((n) => COUNT_RE.test(n)));
+    if (group === undefined || namesText === undefined || valuesText === undefined || current?.group !== group || !isValues) {
       rejected++;
       pending = current;
       continue;
     }
     pending = undefined;
     if (skipped) continue;
+    if (wanted) {
+      let at = positions.get(group);
+      if (!at) positions.set(group, (at = new FieldPositions()));
+      rejected += pickWanted(group, namesText, valuesText, wanted, at, records);
+      continue;
+    }
     const names = namesText.trim().split(/\s+/);
+    if (!nums) continue;
     if (names.length !== nums.length) rejected++;
-    // With a selection, each wanted name is looked for in the line rather than each of the
-    // line's 130-odd names in the set: hashing every name, new strings at every read, was
-    // most of what was left of the parse.
-    const fields = wanted ? wantedIndexes(names, wanted) : names.keys();
-    for (const k of fields) {
-      const name = names[k];
+    for (const [k, name] of names.entries()) {
       const num = nums[k];
-      if (name === undefined || num === undefined) continue;
-      if (wanted && !COUNT_RE.test(num)) {
-        rejected++;
-        continue;
-      }
+      if (num === undefined) continue;
       const value = Number(num);
       // Counters are unsigned in the kernel; anything else is corruption, not a value.
       if (!Number.isSafeInteger(value) || value < 0 || !NAME_RE.test(name)) continue;
@@ -93,12 +95,42 @@ export function parseNetstat(text: string, select?: CounterSelection): ParseResu
   return { records, rejected };
 }
 
-/** Where the wanted names stand in a names line, in the line's order (first occurrence of each). */
-function wantedIndexes(names: readonly string[], wanted: ReadonlySet<string>): number[] {
-  const at: number[] = [];
+/**
+ * The wanted counters of one pair of lines, in the line's order (first occurrence of each
+ * name), appended to records; returns the lines rejected. Each wanted name is looked for
+ * in the names line, and only its value is checked and converted: splitting both lines,
+ * a new string for each of their 130-odd fields at every read, was most of a sample's parse.
+ */
+function pickWanted(
+  group: string,
+  namesText: string,
+  valuesText: string,
+  wanted: ReadonlySet<string>,
+  positions: FieldPositions,
+  records: KernelCounter[],
+): number {
+  let rejected = 0;
+  const values = fieldStarts(valuesText, 0, valuesText.length);
+  // As split(/\s+/) of the trimmed line counts them: an empty line is one empty field.
+  if (Math.max(positions.count(namesText), 1) !== Math.max(values.length, 1)) rejected++;
+  const at: Array<{ readonly name: string; readonly k: number }> = [];
   for (const name of wanted) {
-    const k = names.indexOf(name);
-    if (k >= 0) at.push(k);
+    const k = positions.indexOf(namesText, name);
+    if (k >= 0) at.push({ name, k });
   }
-  return at.sort((a, b) => a - b);
+  at.sort((a, b) => a.k - b.k);
+  for (const { name, k } of at) {
+    const start = values[k];
+    if (start === undefined) continue;
+    const num = fieldAt(valuesText, start, valuesText.length);
+    if (!COUNT_RE.test(num)) {
+      rejected++;
+      continue;
+    }
+    const value = Number(num);
+    // Counters are unsigned in the kernel; anything else is corruption, not a value.
+    if (!Number.isSafeInteger(value) || value < 0 || !NAME_RE.test(name)) continue;
+    records.push({ group, name, value });
+  }
+  return rejected;
 }

@@ -4,7 +4,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseNetstat } from '../../src/sources/netstat.js';
+import { FieldPositions, fieldAt, fieldStarts } from '../../src/sources/line-fields.js';
+import { type GroupFieldPositions, parseNetstat } from '../../src/sources/netstat.js';
+import { parseTcpCounters } from '../../src/sources/snmp.js';
 import { parseProcNetTcp } from '../../src/sources/proc-net-tcp.js';
 import { parseSsListeners } from '../../src/sources/ss-listeners.js';
 import { parseSysctlValue } from '../../src/sources/sysctls.js';
@@ -101,6 +103,37 @@ describe('parsers are total', () => {
         expect(listeners.records.length + listeners.rejected + synRecv.records.length + synRecv.rejected).toBe(lines);
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('fields found by offset read as a split would', () => {
+  const spaced = fc.array(fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom(' ', '  ', '\t', '\u00a0', '\u2003', 'ListenDrops', 'InSegs')), { maxLength: 20 }).map((a) => a.join(''));
+
+  it('fieldStarts and fieldAt give the fields of split(/\\s+/), and FieldPositions the index of indexOf', () => {
+    const positions = new FieldPositions();
+    fc.assert(
+      fc.property(fc.oneof(spaced, anyText), fc.oneof(fc.constantFrom('ListenDrops', 'InSegs', ''), fc.string({ maxLength: 4 })), (line, name) => {
+        const split = line.trim() === '' ? [] : line.trim().split(/\s+/);
+        expect(fieldStarts(line, 0, line.length).map((at) => fieldAt(line, at, line.length))).toEqual(split);
+        // One instance across all runs: what it remembers of one line never answers for another.
+        expect(positions.indexOf(line, name)).toBe(name === '' ? -1 : split.indexOf(name));
+        expect(positions.count(line)).toBe(split.length);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('a reader that keeps its positions parses every text as a fresh parse does', () => {
+    const select = new Map([['TcpExt', new Set(['ListenOverflows', 'ListenDrops', 'TCPSynRetrans', 'NoSuchField'])]]);
+    const netstatKept: GroupFieldPositions = new Map();
+    const snmpKept = new FieldPositions();
+    fc.assert(
+      fc.property(fc.oneof(mutated(fixture('proc-net-netstat.txt')), mutated(fixture('proc-net-snmp.txt')), anyText), (text) => {
+        expect(parseNetstat(text, select, netstatKept)).toEqual(parseNetstat(text, select));
+        expect(parseTcpCounters(text, snmpKept)).toEqual(parseTcpCounters(text));
+      }),
+      { numRuns: 500 },
     );
   });
 });
