@@ -49,38 +49,34 @@ function fieldIndex(text: string, starts: readonly number[], to: number, name: s
   return -1;
 }
 
+/** Named fields of one names line: where each stands, in the line's order, and how many fields it has. */
+export interface NamedFields {
+  readonly count: number;
+  /** The first field of each name the line has, by index. */
+  readonly at: ReadonlyArray<{ readonly name: string; readonly k: number }>;
+}
+
 /**
  * Where named fields stand in a names line (`Tcp: RtoAlgorithm RtoMin ...`), remembered
- * while the line reads the same: it does for the life of a kernel, and finding a name's
- * place means counting the fields before it, a scan of the 2 KB TcpExt line at every read.
- * One per reader of one file.
+ * while the line and the names asked for are the same: the line is for the life of a
+ * kernel, and finding a name's place means counting the fields before it, a scan of the
+ * 2 KB TcpExt line at every read. One per reader of one file's group.
  */
 export class FieldPositions {
-  private line: string | undefined;
-  private starts: readonly number[] = [];
-  private readonly at = new Map<string, number>();
+  private last: { readonly line: string; readonly names: Iterable<string>; readonly found: NamedFields } | undefined;
 
-  /** The index of the first field equal to `name` in the line, or -1. */
-  indexOf(line: string, name: string): number {
-    this.see(line);
-    let k = this.at.get(name);
-    if (k === undefined) {
-      k = fieldIndex(line, this.starts, line.length, name);
-      this.at.set(name, k);
+  find(line: string, names: Iterable<string>): NamedFields {
+    const last = this.last;
+    if (last !== undefined && last.names === names && last.line === line) return last.found;
+    const starts = fieldStarts(line, 0, line.length);
+    const at: Array<{ readonly name: string; readonly k: number }> = [];
+    for (const name of names) {
+      const k = fieldIndex(line, starts, line.length, name);
+      if (k >= 0) at.push({ name, k });
     }
-    return k;
-  }
-
-  /** How many fields the line has. */
-  count(line: string): number {
-    this.see(line);
-    return this.starts.length;
-  }
-
-  private see(line: string): void {
-    if (line === this.line) return;
-    this.line = line;
-    this.starts = fieldStarts(line, 0, line.length);
-    this.at.clear();
+    at.sort((a, b) => a.k - b.k);
+    const found = { count: starts.length, at };
+    this.last = { line, names, found };
+    return found;
   }
 }

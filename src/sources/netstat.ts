@@ -111,14 +111,9 @@ function pickWanted(
 ): number {
   let rejected = 0;
   const values = fieldStarts(valuesText, 0, valuesText.length);
+  const { count, at } = positions.find(namesText, wanted);
   // As split(/\s+/) of the trimmed line counts them: an empty line is one empty field.
-  if (Math.max(positions.count(namesText), 1) !== Math.max(values.length, 1)) rejected++;
-  const at: Array<{ readonly name: string; readonly k: number }> = [];
-  for (const name of wanted) {
-    const k = positions.indexOf(namesText, name);
-    if (k >= 0) at.push({ name, k });
-  }
-  at.sort((a, b) => a.k - b.k);
+  if (Math.max(count, 1) !== Math.max(values.length, 1)) rejected++;
   for (const { name, k } of at) {
     const start = values[k];
     if (start === undefined) continue;

@@ -16,6 +16,8 @@ export interface TcpCounters {
   readonly inSegs?: number;
 }
 
+const TCP_FIELDS = ['PassiveOpens', 'InSegs'] as const;
+
 /**
  * The two counters from /proc/net/snmp text; each undefined if absent or malformed.
  * @param positions where the fields stand, kept by a reader from read to read
@@ -28,15 +30,14 @@ export function parseTcpCounters(text: string, positions = new FieldPositions())
   if (headEnd < 0 || !text.startsWith('Tcp: ', headEnd + 1)) return {};
   const next = text.indexOf('\n', headEnd + 1);
   const valuesEnd = next < 0 ? text.length : next;
-  const names = text.slice(head + 6, headEnd);
   const values = fieldStarts(text, headEnd + 6, valuesEnd);
-  const field = (name: string): number | undefined => {
-    const start = values[positions.indexOf(names, name)];
-    if (start === undefined) return undefined;
-    const v = fieldAt(text, start, valuesEnd);
-    return /^\d{1,15}$/.test(v) ? Number(v) : undefined;
-  };
-  const passiveOpens = field('PassiveOpens');
-  const inSegs = field('InSegs');
-  return { ...(passiveOpens !== undefined ? { passiveOpens } : {}), ...(inSegs !== undefined ? { inSegs } : {}) };
+  const counters: { passiveOpens?: number; inSegs?: number } = {};
+  for (const { name, k } of positions.find(text.slice(head + 6, headEnd), TCP_FIELDS).at) {
+    const start = values[k];
+    const v = start === undefined ? '' : fieldAt(text, start, valuesEnd);
+    if (!/^\d{1,15}$/.test(v)) continue;
+    if (name === 'PassiveOpens') counters.passiveOpens = Number(v);
+    else counters.inSegs = Number(v);
+  }
+  return counters;
 }
