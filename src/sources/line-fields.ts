@@ -29,12 +29,12 @@ export function fieldAt(text: string, start: number, to: number): string {
   return text.slice(start, end);
 }
 
-/** The position in `starts` (fieldStarts of text up to `to`) of the first field equal to `name`, or -1. */
-function fieldIndex(text: string, starts: readonly number[], to: number, name: string): number {
+/** The position in `starts` (the fieldStarts of all of `line`) of the first field equal to `name`, or -1. */
+function fieldIndex(line: string, starts: readonly number[], name: string): number {
   if (name === '') return -1;
-  for (let at = text.indexOf(name, starts[0] ?? to); at >= 0 && at + name.length <= to; at = text.indexOf(name, at + 1)) {
+  for (let at = line.indexOf(name); at >= 0; at = line.indexOf(name, at + 1)) {
     const end = at + name.length;
-    if (end < to && !isSpace(text.charCodeAt(end))) continue;
+    if (end < line.length && !isSpace(line.charCodeAt(end))) continue;
     // A field starts here only if it is one of the starts: binary search.
     let lo = 0;
     let hi = starts.length - 1;
@@ -71,7 +71,7 @@ export class FieldPositions {
     const starts = fieldStarts(line, 0, line.length);
     const at: Array<{ readonly name: string; readonly k: number }> = [];
     for (const name of names) {
-      const k = fieldIndex(line, starts, line.length, name);
+      const k = fieldIndex(line, starts, name);
       if (k >= 0) at.push({ name, k });
     }
     at.sort((a, b) => a.k - b.k);

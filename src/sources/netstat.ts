@@ -84,11 +84,8 @@ export function parseNetstat(text: string, select?: CounterSelection, positions:
     if (names.length !== nums.length) rejected++;
     for (const [k, name] of names.entries()) {
       const num = nums[k];
-      if (num === undefined) continue;
-      const value = Number(num);
-      // Counters are unsigned in the kernel; anything else is corruption, not a value.
-      if (!Number.isSafeInteger(value) || value < 0 || !NAME_RE.test(name)) continue;
-      records.push({ group, name, value });
+      const counter = num === undefined ? undefined : kernelCounter(group, name, num);
+      if (counter) records.push(counter);
     }
   }
   if (pending !== undefined) rejected++;
@@ -122,10 +119,15 @@ function pickWanted(
       rejected++;
       continue;
     }
-    const value = Number(num);
-    // Counters are unsigned in the kernel; anything else is corruption, not a value.
-    if (!Number.isSafeInteger(value) || value < 0 || !NAME_RE.test(name)) continue;
-    records.push({ group, name, value });
+    const counter = kernelCounter(group, name, num);
+    if (counter) records.push(counter);
   }
   return rejected;
+}
+
+/** The counter a field holds, or undefined where its name or number cannot be one. */
+function kernelCounter(group: string, name: string, num: string): KernelCounter | undefined {
+  const value = Number(num);
+  // Counters are unsigned in the kernel; anything else is corruption, not a value.
+  return Number.isSafeInteger(value) && value >= 0 && NAME_RE.test(name) ? { group, name, value } : undefined;
 }
